@@ -1,0 +1,65 @@
+"""The `regbot` command line: the composition root's front door.
+
+Each subcommand is a small function in its own module, imported only when used, so that
+`regbot fake-ionos` does not need Slack settings and `regbot audit verify` needs only Redis.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from importlib import import_module
+
+
+def _lazy(target: str) -> Callable[[argparse.Namespace], int]:
+    module_name, func_name = target.split(":")
+
+    def run(args: argparse.Namespace) -> int:
+        func: Callable[[argparse.Namespace], int] = getattr(import_module(module_name), func_name)
+        return func(args)
+
+    return run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="regbot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the bot (HTTP mode on --port)")
+    serve.add_argument("--port", type=int, default=None, help="HTTP port (default $PORT or 3000)")
+    serve.set_defaults(run=_lazy("bot.app:serve_command"))
+
+    fake = sub.add_parser("fake-ionos", help="run the local IONOS Container Registry stand-in")
+    fake.add_argument("--host", default="127.0.0.1")
+    fake.add_argument("--port", type=int, default=8080)
+    fake.add_argument("--seed", default=None, help="YAML or JSON file of registries and tokens")
+    fake.add_argument("--latency", type=float, default=0.0, help="seconds added to each answer")
+    fake.add_argument("--rate-limit", type=float, default=None, help="requests per second")
+    fake.set_defaults(run=_lazy("bot.fakes.ionos:run_cli"))
+
+    audit = sub.add_parser("audit", help="export or verify the audit trail")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    export = audit_sub.add_parser("export", help="print audit entries")
+    export.add_argument("--since", default=None, help="ISO date-time or duration like 24h, 7d")
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.set_defaults(run=_lazy("bot.store.audit_cli:export_command"))
+    verify = audit_sub.add_parser("verify", help="check the audit hash chain")
+    verify.set_defaults(run=_lazy("bot.store.audit_cli:verify_command"))
+
+    demo = sub.add_parser("demo", help="play the whole story locally on embedded defaults")
+    demo.set_defaults(run=_lazy("bot.demo:demo_command"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""Domain errors: what a person did that the rules do not allow, in words fit to show them.
+
+RegbotError                 base; ``user_message`` is what the person is told
+├── NotAllowed              the caller may not do this (not an approver, not the owner)
+│   ├── NotAnApprover
+│   └── SelfApproval
+├── AlreadyDecided          the request is past the step asked for ("already approved by …")
+├── UnknownRequest          no such request (or it expired and was cleaned up)
+├── UnknownRegistry / UnknownToken
+├── InvalidInput            a wrong argument or field value
+├── WiderThanRequested      a "narrowing" that widens the request
+└── ServiceUnavailable      Redis or the IONOS API is away; try again
+"""
+
+from __future__ import annotations
+
+
+class RegbotError(Exception):
+    def __init__(self, user_message: str) -> None:
+        self.user_message = user_message
+        super().__init__(user_message)
+
+
+class NotAllowed(RegbotError):
+    pass
+
+
+class NotAnApprover(NotAllowed):
+    pass
+
+
+class SelfApproval(NotAllowed):
+    pass
+
+
+class AlreadyDecided(RegbotError):
+    pass
+
+
+class UnknownRequest(RegbotError):
+    pass
+
+
+class UnknownRegistry(RegbotError):
+    pass
+
+
+class UnknownToken(RegbotError):
+    pass
+
+
+class InvalidInput(RegbotError):
+    def __init__(self, user_message: str, *, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(user_message)
+
+
+class WiderThanRequested(InvalidInput):
+    pass
+
+
+class ServiceUnavailable(RegbotError):
+    pass

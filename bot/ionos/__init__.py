@@ -1,0 +1,1 @@
+"""The IONOS Cloud Container Registry API: typed models, errors and an async client."""

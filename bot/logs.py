@@ -1,0 +1,129 @@
+"""Structured logging: one JSON object a line, secrets redacted by construction.
+
+Redaction happens in a `logging.Filter` attached to the root handler, so every record —
+ours, httpx's, slack_bolt's, slack_sdk's — passes through it before it is formatted:
+values of secret-looking keys are masked, Slack tokens (``xox?-…``, ``xapp-…``), bearer and
+basic credentials are masked wherever they appear in the text, and any password the
+process registered with `register_secret` is masked as well.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+MASK = "[redacted]"
+_SECRET_KEYS = re.compile(r"pass(word)?|secret|token|authorization|signature|credential", re.I)
+_PATTERNS = [
+    re.compile(r"xox[abposr]-[A-Za-z0-9-]+"),
+    re.compile(r"xapp-[A-Za-z0-9-]+"),
+    re.compile(r"(?i)(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"),
+    re.compile(r'(?i)("?password"?\s*[:=]\s*)"[^"]*"'),
+    re.compile(r"(?i)(password=)[^&\s]+"),
+]
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
+class _SecretRegistry:
+    """Values that must never be logged; kept only as long as the process holds them."""
+
+    def __init__(self) -> None:
+        self._values: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add(self, value: str) -> None:
+        if len(value) >= 6:
+            with self._lock:
+                self._values.add(value)
+
+    def discard(self, value: str) -> None:
+        with self._lock:
+            self._values.discard(value)
+
+    def scrub(self, text: str) -> str:
+        with self._lock:
+            values = list(self._values)
+        for value in values:
+            text = text.replace(value, MASK)
+        return text
+
+
+_registry = _SecretRegistry()
+
+
+def register_secret(value: str) -> None:
+    _registry.add(value)
+
+
+def forget_secret(value: str) -> None:
+    _registry.discard(value)
+
+
+def redact_text(text: str) -> str:
+    for pattern in _PATTERNS:
+        if pattern.groups:
+            text = pattern.sub(lambda m: m.group(1) + MASK, text)
+        else:
+            text = pattern.sub(MASK, text)
+    return _registry.scrub(text)
+
+
+def _redact_value(key: str, value: Any) -> Any:
+    if _SECRET_KEYS.search(key) and value not in (None, ""):
+        return MASK
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {k: _redact_value(str(k), v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redact_value(key, v) for v in value]
+    return value
+
+
+class RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = redact_text(record.getMessage())
+        record.msg, record.args = message, None
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = redact_text(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        for key in set(vars(record)) - _STANDARD:
+            setattr(record, key, _redact_value(key, getattr(record, key)))
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
+        for key in set(vars(record)) - _STANDARD:
+            entry[key] = getattr(record, key)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        return json.dumps(entry, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        extra = {k: getattr(record, k) for k in set(vars(record)) - _STANDARD}
+        tail = " ".join(f"{k}={v}" for k, v in sorted(extra.items()))
+        line = f"{record.levelname.lower():7} {record.name}: {record.getMessage()} {tail}".rstrip()
+        return f"{line}\n{record.exc_text}" if record.exc_text else line
+
+
+def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)

@@ -1,0 +1,71 @@
+"""Settings from the environment (pydantic-settings), read once by the composition root.
+
+A missing or wrong setting stops start-up with one line naming it (`SettingsError`), never
+a stack trace later.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_IONOS_API_URL = "https://api.ionos.com/containerregistries"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message is one line meant for the operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    slack_bot_token: SecretStr
+    slack_signing_secret: SecretStr
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    slack_command: str = Field(default="/regtoken", pattern=r"^/[a-z0-9_-]{1,31}$")
+
+    ionos_token: SecretStr | None = None
+    ionos_username: str | None = None
+    ionos_password: SecretStr | None = None
+    ionos_contract_number: int | None = None
+    ionos_api_url: str = DEFAULT_IONOS_API_URL
+    ionos_max_in_flight: int = Field(default=8, ge=1, le=256)
+    ionos_rate_per_second: float | None = Field(default=None, gt=0)
+    ionos_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    regbot_policy: Path = Path("policy.yml")
+
+    host: str = "0.0.0.0"  # noqa: S104 - a container serves on all interfaces by design
+    port: int = Field(default=3000, ge=1, le=65535)
+    log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+    log_format: str = Field(default="json", pattern=r"^(json|text)$")
+
+    @model_validator(mode="after")
+    def _one_ionos_credential(self) -> Settings:
+        basic = self.ionos_username is not None or self.ionos_password is not None
+        if self.ionos_token is None and not basic:
+            raise ValueError("set IONOS_TOKEN, or IONOS_USERNAME and IONOS_PASSWORD")
+        if self.ionos_token is None and (
+            self.ionos_username is None or self.ionos_password is None
+        ):
+            raise ValueError("IONOS_USERNAME and IONOS_PASSWORD go together")
+        return self
+
+
+def load_settings() -> Settings:
+    """Read the environment; raise `SettingsError` with one line naming what is wrong."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]).upper()
+        if first["type"] == "missing":
+            raise SettingsError(f"{field} is not set") from None
+        where = f"{field}: " if field else ""
+        msg = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{where}{msg}") from None

@@ -1,0 +1,1 @@
+"""Redis-backed stores: requests (an atomic state machine), the audit stream, ownership."""

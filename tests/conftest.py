@@ -1,0 +1,33 @@
+"""Shared fixtures: a private redis-server for the session, a fresh namespace per test."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import redis.asyncio as aioredis
+
+from bot.store.keys import Keys
+from tests.redis_server import RedisServer, running_redis
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    with running_redis() as server:
+        yield server
+
+
+@pytest.fixture
+def keys() -> Keys:
+    """A namespace of its own for each test, so tests never see each other's keys."""
+    return Keys(namespace=f"t-{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+async def redis(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
+    try:
+        yield client
+    finally:
+        await client.aclose()
