@@ -1,0 +1,1 @@
+"""Bot services: the use cases, speaking to ports (Protocols), never to Slack, HTTP or Redis."""

@@ -1,0 +1,87 @@
+"""Who may decide on a registry's requests: the policy's user ids plus its user groups' members.
+
+Group membership is asked of Slack (through the `UserGroups` port) when someone clicks, and kept
+in-process for ``policy.usergroup_cache_seconds`` so that a burst of clicks, or one look at many
+registries, costs one lookup per group. A failed lookup is not cached and propagates: the
+calling service tells the person to try again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Protocol
+
+from bot.clock import Clock
+from bot.domain.errors import UnknownRegistry
+from bot.policy import Policy, RegistryPolicy
+
+
+class UserGroups(Protocol):
+    """A port; the Slack adapter implements it with ``usergroups.users.list``."""
+
+    async def members(self, group_id: str) -> frozenset[str]: ...
+
+
+class ApproverDirectory:
+    def __init__(self, policy: Policy, groups: UserGroups, clock: Clock) -> None:
+        self._policy = policy
+        self._groups = groups
+        self._clock = clock
+        self._cache: dict[str, tuple[datetime, frozenset[str]]] = {}
+
+    async def is_approver(self, user_id: str, registry_name: str) -> bool:
+        """True when the user is named in the registry's approvers or is in one of its groups.
+
+        A registry nobody may approve (not listed, and the defaults name no approvers) has no
+        approvers: False.
+        """
+        registry = self._registry(registry_name)
+        if registry is None:
+            return False
+        if user_id in registry.approver_users:
+            return True  # no need to ask Slack about groups
+        for group_id in registry.approver_groups:
+            if user_id in await self._members(group_id):
+                return True
+        return False
+
+    async def approvers_of(self, registry_name: str) -> frozenset[str]:
+        """Every user who may approve: explicit ids plus the members of the approver groups.
+
+        Raises `UnknownRegistry` when the policy has no approvers for this registry.
+        """
+        registry = self._policy.for_registry(registry_name)
+        users = set(registry.approver_users)
+        for group_id in registry.approver_groups:
+            users |= await self._members(group_id)
+        return frozenset(users)
+
+    async def registries_of(self, user_id: str, registry_names: Iterable[str]) -> list[str]:
+        """The registries among `registry_names` this user approves, in the order given."""
+        found: list[str] = []
+        for name in dict.fromkeys(registry_names):
+            if await self.is_approver(user_id, name):
+                found.append(name)
+        return found
+
+    def invalidate(self) -> None:
+        """Forget every cached group membership (the next check asks Slack again)."""
+        self._cache.clear()
+
+    def _registry(self, registry_name: str) -> RegistryPolicy | None:
+        try:
+            return self._policy.for_registry(registry_name)
+        except UnknownRegistry:
+            return None
+
+    async def _members(self, group_id: str) -> frozenset[str]:
+        now = self._clock.now()
+        cached = self._cache.get(group_id)
+        if cached is not None and now < cached[0]:
+            return cached[1]
+        members = await self._groups.members(group_id)
+        ttl = self._policy.usergroup_cache_ttl
+        if ttl:
+            self._cache[group_id] = (self._clock.now() + ttl, members)
+        return members
