@@ -39,6 +39,7 @@ class Settings(BaseSettings):
 
     redis_url: str = "redis://127.0.0.1:6379/0"
     regbot_policy: Path = Path("policy.yml")
+    regbot_namespace: str = Field(default="regbot", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
 
     host: str = "0.0.0.0"  # noqa: S104 - a container serves on all interfaces by design
     port: int = Field(default=3000, ge=1, le=65535)

@@ -11,6 +11,8 @@ import redis.asyncio as aioredis
 from bot.store.keys import Keys
 from tests.redis_server import RedisServer, running_redis
 
+pytest_plugins = ["tests.slack_fixtures"]
+
 
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:

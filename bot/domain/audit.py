@@ -42,3 +42,4 @@ class Refusal(StrEnum):
     UNKNOWN_REQUEST = "unknown_request"
     EXPIRED = "expired"
     IN_PROGRESS = "in_progress"  # another click is collecting this request right now
+    WIDER_THAN_REQUESTED = "wider_than_requested"  # a "narrowing" that widens the request

@@ -61,3 +61,11 @@ class WiderThanRequested(InvalidInput):
 
 class ServiceUnavailable(RegbotError):
     pass
+
+
+class InvalidForm(RegbotError):
+    """Several fields of a form are wrong: ``errors`` maps field name to the words to show."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))

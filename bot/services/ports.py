@@ -1,0 +1,217 @@
+"""The ports services speak through. Adapters implement them: the IONOS client implements
+`TokensApi`, the Slack adapter implements `Notifier` and `UserGroups` (in approvers.py), the
+Redis stores implement the repositories. Services import none of those adapters."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from pydantic import SecretStr
+
+from bot.domain.audit import AuditAction, Outcome, Refusal
+from bot.domain.models import TokenAsk, TokenRequest
+from bot.ionos.models import Registry, Token, TokenPatch, TokenSpec
+
+
+class TokensApi(Protocol):
+    """What the services need of the IONOS Container Registry API."""
+
+    def iter_registries(
+        self, *, name: str | None = None, page_size: int = 100
+    ) -> AsyncIterator[Registry]: ...
+
+    async def get_registry(self, registry_id: str) -> Registry: ...
+
+    def iter_tokens(self, registry_id: str, *, page_size: int = 100) -> AsyncIterator[Token]: ...
+
+    async def get_token(self, registry_id: str, token_id: str) -> Token: ...
+
+    async def find_token(self, registry_id: str, name: str) -> Token | None: ...
+
+    async def create_token(self, registry_id: str, spec: TokenSpec) -> Token: ...
+
+    async def patch_token(self, registry_id: str, token_id: str, patch: TokenPatch) -> Token: ...
+
+    async def delete_token(self, registry_id: str, token_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class DeliveredCredentials:
+    """What the requester sees once: never stored, never logged (the password is a SecretStr)."""
+
+    username: str
+    password: SecretStr
+    registry_host: str
+    token_name: str
+    expiry_text: str
+
+
+class RequesterNotice(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DENIED = "denied"
+    EXPIRED = "expired"
+
+
+class Notifier(Protocol):
+    """How services tell people things in Slack, in domain terms."""
+
+    async def post_approval_request(self, request: TokenRequest, channel: str) -> tuple[str, str]:
+        """Post the request to the approvers' channel; return (channel, ts) of the message."""
+        ...
+
+    async def update_approval_message(self, request: TokenRequest) -> None:
+        """Show the request's current state (outcome, who decided, when) without buttons."""
+        ...
+
+    async def tell_requester(self, request: TokenRequest, notice: RequesterNotice) -> str:
+        """A DM to the requester (approved ones carry the collect button); returns the DM
+        channel's id."""
+        ...
+
+    async def deliver_credentials(
+        self, user_id: str, channel: str, credentials: DeliveredCredentials
+    ) -> bool:
+        """Show the password once, ephemeral, to `user_id` in `channel` (their DM with the
+        bot). False when Slack did not take it."""
+        ...
+
+
+class Transitioned(Protocol):
+    """The answer of a store transition (`bot.store.requests.Transition`)."""
+
+    @property
+    def applied(self) -> bool: ...
+    @property
+    def request(self) -> TokenRequest | None: ...
+    @property
+    def refusal(self) -> Refusal | None: ...
+    @property
+    def approvals(self) -> int: ...
+
+
+class RequestRepository(Protocol):
+    """The request state machine (`bot.store.requests.RequestStore`)."""
+
+    async def create(
+        self, request: TokenRequest, *, nonce: str, ttl: timedelta
+    ) -> tuple[TokenRequest, bool]: ...
+    async def get(self, request_id: str) -> TokenRequest | None: ...
+    async def set_approval_message(self, request_id: str, channel: str, ts: str) -> None: ...
+    async def set_requester_channel(self, request_id: str, channel: str) -> None: ...
+    async def approve(
+        self,
+        request_id: str,
+        *,
+        actor: str,
+        at: datetime,
+        ask: TokenAsk | None = None,
+        narrowed: str | None = None,
+        comment: str | None = None,
+        op_id: str,
+    ) -> Transitioned: ...
+    async def deny(
+        self, request_id: str, *, actor: str, at: datetime, comment: str, op_id: str
+    ) -> Transitioned: ...
+    async def claim(
+        self, request_id: str, *, actor: str, at: datetime, stale_after: timedelta, op_id: str
+    ) -> Transitioned: ...
+    async def complete(
+        self,
+        request_id: str,
+        *,
+        actor: str,
+        at: datetime,
+        token_id: str,
+        token_name: str,
+        op_id: str,
+    ) -> Transitioned: ...
+    async def release(
+        self,
+        request_id: str,
+        *,
+        actor: str,
+        at: datetime,
+        action: AuditAction,
+        detail: str,
+        op_id: str,
+    ) -> Transitioned: ...
+    async def expire(
+        self, request_id: str, *, at: datetime, reason: str, op_id: str
+    ) -> Transitioned: ...
+    async def pending(self, *, limit: int = 100) -> list[TokenRequest]: ...
+    async def audit_refusal(
+        self, request_id: str, *, actor: str, at: datetime, refusal: Refusal, detail: str
+    ) -> None: ...
+
+
+class Owned(Protocol):
+    """A token's ownership record (`bot.store.ownership.TokenOwnership`)."""
+
+    @property
+    def token_id(self) -> str: ...
+    @property
+    def owner(self) -> str: ...
+    @property
+    def registry_id(self) -> str: ...
+    @property
+    def registry_name(self) -> str: ...
+    @property
+    def token_name(self) -> str: ...
+    @property
+    def request_id(self) -> str: ...
+
+
+class OwnershipRepository(Protocol):
+    async def get(self, token_id: str) -> Owned | None: ...
+    async def of_user(self, user_id: str) -> Sequence[Owned]: ...
+    async def forget(self, token_id: str) -> None: ...
+
+
+class AuditRecord(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def registry(self) -> str: ...
+    @property
+    def token(self) -> str: ...
+    @property
+    def request_id(self) -> str: ...
+    @property
+    def detail(self) -> str: ...
+
+
+class AuditTrail(Protocol):
+    async def append(
+        self,
+        *,
+        at: datetime,
+        actor: str,
+        action: AuditAction | str,
+        outcome: Outcome | str = Outcome.OK,
+        registry: str = "",
+        token: str = "",
+        request_id: str = "",
+        detail: str = "",
+        op_id: str | None = None,
+    ) -> str: ...
+    async def latest(
+        self,
+        count: int = 20,
+        *,
+        registry: str | None = None,
+        token: str | None = None,
+        request_id: str | None = None,
+    ) -> Sequence[AuditRecord]: ...

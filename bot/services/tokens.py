@@ -1,0 +1,182 @@
+"""Looking after existing tokens: list, show, disable, enable, delete, and the audit trail.
+
+Allowed for a token's owner (from the ownership records) and its registry's approvers;
+every refusal and every change is audited.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.domain.audit import AuditAction, Outcome
+from bot.domain.errors import NotAllowed, ServiceUnavailable, UnknownToken
+from bot.ionos.errors import IonosError, NotFound
+from bot.ionos.models import Registry, Token, TokenPatch, TokenStatus
+from bot.services.approvers import ApproverDirectory
+from bot.services.catalog import RegistryCatalog
+from bot.services.ports import AuditRecord, AuditTrail, OwnershipRepository, TokensApi
+
+LIST_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class TokenView:
+    """A token as people see it: where it lives and who owns it (when regbot made it)."""
+
+    registry: Registry
+    token: Token
+    owner: str | None
+
+
+@dataclass(frozen=True)
+class TokenListing:
+    tokens: list[TokenView]
+    registry: Registry | None  # the registry listed, or None for "my tokens"
+    truncated: bool = False
+    gone: int = 0  # owned tokens IONOS no longer has (deleted at expiry)
+
+
+class TokenService:
+    def __init__(
+        self,
+        *,
+        api: TokensApi,
+        catalog: RegistryCatalog,
+        ownership: OwnershipRepository,
+        audit: AuditTrail,
+        approvers: ApproverDirectory,
+        clock: Clock,
+    ) -> None:
+        self._api = api
+        self._catalog = catalog
+        self._ownership = ownership
+        self._audit = audit
+        self._approvers = approvers
+        self._clock = clock
+
+    async def list_tokens(self, actor: str, registry_name: str | None = None) -> TokenListing:
+        if registry_name is None:
+            return await self._mine(actor)
+        registry = await self._catalog.resolve(registry_name)
+        everyone = await self._approvers.is_approver(actor, registry.name)
+        views: list[TokenView] = []
+        truncated = False
+        async for token in self._api.iter_tokens(registry.id):
+            owned = await self._ownership.get(token.id)
+            owner = owned.owner if owned else None
+            if not everyone and owner != actor:
+                continue
+            if len(views) >= LIST_LIMIT:
+                truncated = True
+                break
+            views.append(TokenView(registry, token, owner))
+        return TokenListing(views, registry, truncated)
+
+    async def _mine(self, actor: str) -> TokenListing:
+        views: list[TokenView] = []
+        gone = 0
+        for owned in await self._ownership.of_user(actor):
+            try:
+                registry = await self._catalog.resolve(owned.registry_id)
+                token = await self._api.get_token(owned.registry_id, owned.token_id)
+            except NotFound:
+                gone += 1
+                await self._ownership.forget(owned.token_id)
+                continue
+            except IonosError as exc:
+                raise ServiceUnavailable(f"The IONOS API failed: {exc.summary}") from None
+            views.append(TokenView(registry, token, actor))
+        return TokenListing(views, None, gone=gone)
+
+    async def _permitted(
+        self, actor: str, registry_ref: str, token_ref: str, verb: str
+    ) -> TokenView:
+        registry = await self._catalog.resolve(registry_ref)
+        token = await self._catalog.resolve_token(registry, token_ref)
+        owned = await self._ownership.get(token.id)
+        owner = owned.owner if owned else None
+        if owner != actor and not await self._approvers.is_approver(actor, registry.name):
+            await self._audit.append(
+                at=self._clock.now(),
+                actor=actor,
+                action=AuditAction.REFUSED,
+                outcome=Outcome.REFUSED,
+                registry=registry.name,
+                token=token.name,
+                detail=f"{verb}: not the owner nor an approver",
+            )
+            raise NotAllowed(
+                f"Only the token's owner and the approvers of `{registry.name}` can {verb} it."
+            )
+        return TokenView(registry, token, owner)
+
+    async def show(self, actor: str, registry_ref: str, token_ref: str) -> TokenView:
+        return await self._permitted(actor, registry_ref, token_ref, "see")
+
+    async def check_delete(self, actor: str, registry_ref: str, token_ref: str) -> TokenView:
+        """Permission for the confirm step of a delete (nothing changes yet)."""
+        return await self._permitted(actor, registry_ref, token_ref, "delete")
+
+    async def set_status(
+        self, actor: str, registry_ref: str, token_ref: str, status: TokenStatus
+    ) -> TokenView:
+        verb = "enable" if status is TokenStatus.ENABLED else "disable"
+        view = await self._permitted(actor, registry_ref, token_ref, verb)
+        action = AuditAction.ENABLED if status is TokenStatus.ENABLED else AuditAction.DISABLED
+        try:
+            token = await self._api.patch_token(
+                view.registry.id, view.token.id, TokenPatch(status=status)
+            )
+        except IonosError as exc:
+            await self._record(view, actor, action, Outcome.FAILED, exc.summary)
+            raise ServiceUnavailable(f"IONOS could not {verb} the token: {exc.summary}") from None
+        await self._record(view, actor, action, Outcome.OK, "")
+        return TokenView(view.registry, token, view.owner)
+
+    async def delete(self, actor: str, registry_ref: str, token_ref: str) -> TokenView:
+        view = await self._permitted(actor, registry_ref, token_ref, "delete")
+        try:
+            await self._api.delete_token(view.registry.id, view.token.id)
+        except NotFound:
+            pass  # already gone: the outcome the person asked for
+        except IonosError as exc:
+            await self._record(view, actor, AuditAction.DELETED, Outcome.FAILED, exc.summary)
+            raise ServiceUnavailable(f"IONOS could not delete the token: {exc.summary}") from None
+        await self._record(view, actor, AuditAction.DELETED, Outcome.OK, "")
+        await self._ownership.forget(view.token.id)
+        return view
+
+    async def _record(
+        self, view: TokenView, actor: str, action: AuditAction, outcome: Outcome, detail: str
+    ) -> None:
+        await self._audit.append(
+            at=self._clock.now(),
+            actor=actor,
+            action=action,
+            outcome=outcome,
+            registry=view.registry.name,
+            token=view.token.name,
+            detail=detail,
+        )
+
+    async def audit_trail(
+        self, actor: str, registry_ref: str | None = None, token_ref: str | None = None
+    ) -> Sequence[AuditRecord]:
+        """The latest audit entries, for approvers (of that registry, or of any)."""
+        if registry_ref is None:
+            names = [r.name for r in await self._catalog.registries()]
+            if not await self._approvers.registries_of(actor, names):
+                raise NotAllowed("The audit trail is for approvers.")
+            return await self._audit.latest(20)
+        registry = await self._catalog.resolve(registry_ref)
+        if not await self._approvers.is_approver(actor, registry.name):
+            raise NotAllowed(f"The audit trail of `{registry.name}` is for its approvers.")
+        token_name = None
+        if token_ref is not None:
+            token_name = token_ref
+            with contextlib.suppress(UnknownToken, IonosError):  # deleted tokens keep a trail
+                token_name = (await self._catalog.resolve_token(registry, token_ref)).name
+        return await self._audit.latest(20, registry=registry.name, token=token_name)

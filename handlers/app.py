@@ -1,0 +1,40 @@
+"""The Bolt app: every listener registered in one place, one app-wide error handler."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
+
+from handlers import actions, commands, options, submissions
+from handlers.listeners import Services
+
+log = logging.getLogger(__name__)
+
+
+def build_bolt_app(client: AsyncWebClient, signing_secret: str, services: Services) -> AsyncApp:
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret,
+        raise_error_for_unhandled_request=False,
+    )
+    commands.register(app, services)
+    actions.register(app, services)
+    submissions.register(app, services)
+    options.register(app, services)
+
+    @app.event("app_home_opened")
+    async def on_home_opened() -> None:
+        """The DM is where the bot talks to people; nothing to do on open."""
+
+    @app.error
+    async def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
+        # Listeners turn their own failures into words (handlers/reporting.py); what reaches
+        # here failed before a listener ran (e.g. a malformed payload).
+        log.error("unhandled Slack request", extra={"error": type(error).__name__})
+        return BoltResponse(status=200, body="")
+
+    return app

@@ -1,0 +1,48 @@
+"""Every callback_id, action_id and block_id, shared by view builders and registrations."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Callback(StrEnum):
+    REQUEST_MODAL = "regbot.request"
+    REVIEW_MODAL = "regbot.review"
+    LOADING_MODAL = "regbot.loading"
+
+
+class ActionId(StrEnum):
+    # the request modal
+    REGISTRY = "regbot.registry"
+    ADD_SCOPE = "regbot.scope.add"
+    # approval message in the approvers' channel
+    REVIEW = "regbot.review"
+    APPROVE = "regbot.approve"
+    DENY = "regbot.deny"
+    # the requester's DM
+    COLLECT = "regbot.collect"
+    # token management
+    CONFIRM_DELETE = "regbot.delete.confirm"
+    CANCEL_DELETE = "regbot.delete.cancel"
+    # inputs (action ids inside input blocks)
+    INPUT = "value"
+
+
+class BlockId(StrEnum):
+    REGISTRY = "registry"
+    TOKEN_NAME = "token_name"
+    EXPIRY = "expiry"
+    REASON = "reason"
+    DECISION = "decision"
+    COMMENT = "comment"
+    SCOPES_ACTIONS = "scope_actions"
+    APPROVAL_ACTIONS = "approval_actions"
+    COLLECT_ACTIONS = "collect_actions"
+
+    @staticmethod
+    def scope_repo(index: int) -> str:
+        return f"scope_repo_{index}"
+
+    @staticmethod
+    def scope_actions(index: int) -> str:
+        return f"scope_actions_{index}"

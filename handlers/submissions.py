@@ -1,0 +1,86 @@
+"""Modal submissions: validated before the ack (errors shown on their fields), then the
+slow part after it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redis.exceptions import RedisError
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.domain.errors import InvalidForm, InvalidInput, RegbotError
+from bot.services.requests import RequestService
+from handlers.ids import BlockId, Callback
+from handlers.listeners import Services, direct
+from handlers.parse import private_metadata, request_form, review_form, view_state
+from handlers.reporting import REDIS_DOWN, reporting
+from handlers.views.approval import ReviewMeta
+from handlers.views.request_modal import RequestModalMeta
+
+
+def field_errors(errors: dict[str, str], view: dict[str, Any], fallback: str) -> dict[str, str]:
+    """Domain field names onto the modal's block ids (unknown ones onto `fallback`)."""
+    present = set(view_state(view))
+    mapped: dict[str, str] = {}
+    for field, words in errors.items():
+        block = field if field in present else fallback
+        mapped.setdefault(block, words)
+    return mapped
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    requests: RequestService = services.requests
+
+    @app.view(Callback.REQUEST_MODAL)
+    async def on_request(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        user = body["user"]["id"]
+        try:
+            meta = private_metadata(view, RequestModalMeta)
+            ask = requests.validate(request_form(view))
+            request, created = await requests.record(user, ask, nonce=meta.nonce)
+        except InvalidForm as exc:
+            await ack(
+                response_action="errors", errors=field_errors(exc.errors, view, BlockId.REASON)
+            )
+            return
+        except (InvalidInput, RedisError) as exc:
+            words = exc.user_message if isinstance(exc, RegbotError) else REDIS_DOWN
+            await ack(response_action="errors", errors={BlockId.REASON: words})
+            return
+        await ack()
+        if created:
+            async with reporting(direct(client, user), what="announce request"):
+                await requests.announce(request)
+
+    @app.view(Callback.REVIEW_MODAL)
+    async def on_review(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        user = body["user"]["id"]
+        try:
+            meta = private_metadata(view, ReviewMeta)
+            request = await requests.get(meta.request_id)
+            review = review_form(view, len(request.ask.scopes))
+            await requests.check_review(request, user, review)
+        except InvalidForm as exc:
+            await ack(
+                response_action="errors", errors=field_errors(exc.errors, view, BlockId.COMMENT)
+            )
+            return
+        except InvalidInput as exc:
+            block = exc.field if exc.field in view_state(view) else BlockId.COMMENT
+            await ack(response_action="errors", errors={block: exc.user_message})
+            return
+        except (RegbotError, RedisError) as exc:
+            words = exc.user_message if isinstance(exc, RegbotError) else REDIS_DOWN
+            await ack(response_action="errors", errors={BlockId.COMMENT: words})
+            return
+        await ack()
+        async with reporting(direct(client, user), what="decide"):
+            if review.decision == "deny":
+                await requests.deny(request.id, user, review.comment)
+            else:
+                await requests.approve(request.id, user, review)

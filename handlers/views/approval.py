@@ -1,0 +1,165 @@
+"""The request as approvers see it: the channel message and the review modal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from bot.domain.models import RequestState, TokenRequest, strongest_action
+from bot.services.words import clock_time, expiry_words, mention, scope_words, when
+from handlers.ids import ActionId, BlockId, Callback
+from handlers.views.blocks import (
+    Block,
+    actions,
+    button,
+    context,
+    header,
+    input_block,
+    message,
+    modal,
+    option,
+    section,
+)
+
+
+class ReviewMeta(BaseModel):
+    request_id: str
+
+
+def summary_text(request: TokenRequest) -> str:
+    ask = request.ask
+    power = strongest_action(ask.scopes).value
+    return f"{mention(request.requester)} asks for a *{power}* token on *{ask.registry_name}*"
+
+
+def request_fields(request: TokenRequest, now: datetime) -> list[str]:
+    ask = request.ask
+    return [
+        f"*Token name*\n`{ask.token_name}`",
+        f"*Expires*\n{expiry_words(ask.expiry, now)}",
+        "*Repositories*\n" + "\n".join(scope_words(s) for s in ask.scopes),
+        f"*Approvals needed*\n{request.quorum}",
+    ]
+
+
+def outcome_text(request: TokenRequest) -> str:
+    by = mention(request.decided_by) if request.decided_by else "someone"
+    at = f" at {when(request.decided_at)}" if request.decided_at else ""
+    match request.state:
+        case RequestState.APPROVED | RequestState.COLLECTING | RequestState.COLLECTED:
+            text = f":white_check_mark: Approved by {by}{at}"
+            if request.narrowed:
+                text += f" — narrowed: {request.narrowed}"
+            if request.state is RequestState.COLLECTED:
+                text += ". Token collected."
+            return text
+        case RequestState.DENIED:
+            return f":no_entry: Denied by {by}{at}"
+        case RequestState.EXPIRED:
+            return ":hourglass: Expired without being used."
+        case RequestState.CANCELLED:
+            return ":wastebasket: Cancelled."
+        case _:
+            count = len(request.approvals)
+            return f":hourglass_flowing_sand: Waiting for approval ({count} of {request.quorum})"
+
+
+def approval_message(request: TokenRequest, now: datetime) -> dict[str, Any]:
+    blocks: list[Block] = [
+        header("Registry token request"),
+        section(summary_text(request), fields=request_fields(request, now)),
+        section(f"*Reason*\n>{request.ask.reason}"),
+    ]
+    if request.comment:
+        blocks.append(section(f"*Comment*\n>{request.comment}"))
+    blocks.append(context(outcome_text(request)))
+    if request.state is RequestState.PENDING:
+        value = request.id
+        blocks.append(
+            actions(
+                BlockId.APPROVAL_ACTIONS,
+                [
+                    button("Review", ActionId.REVIEW, value, style="primary"),
+                    button("Approve", ActionId.APPROVE, value),
+                    button("Deny", ActionId.DENY, value, style="danger"),
+                ],
+            )
+        )
+    text = f"Token request from {mention(request.requester)} for {request.ask.registry_name}"
+    return message(text, blocks)
+
+
+def review_modal(request: TokenRequest, *, existing: list[str], deny: bool, now: datetime) -> Block:
+    ask = request.ask
+    have = ", ".join(f"`{name}`" for name in existing[:30]) or "none"
+    blocks: list[Block] = [
+        section(summary_text(request), fields=request_fields(request, now)),
+        section(f"*Reason*\n>{ask.reason}"),
+        context(f"Their tokens on {ask.registry_name} made through regbot: {have}"),
+        input_block(
+            BlockId.DECISION,
+            "Decision",
+            {
+                "type": "radio_buttons",
+                "action_id": ActionId.INPUT,
+                "options": [option("Approve", "approve"), option("Deny", "deny")],
+                "initial_option": option("Deny", "deny") if deny else option("Approve", "approve"),
+            },
+        ),
+        input_block(
+            BlockId.COMMENT,
+            "Comment",
+            {
+                "type": "plain_text_input",
+                "action_id": ActionId.INPUT,
+                "multiline": True,
+                "max_length": 1000,
+            },
+            optional=True,
+            hint="Required to deny. The requester reads it.",
+        ),
+    ]
+    if ask.expiry is not None:
+        blocks.append(
+            input_block(
+                BlockId.EXPIRY,
+                "Expires on (earlier only)",
+                {
+                    "type": "datepicker",
+                    "action_id": ActionId.INPUT,
+                    "initial_date": ask.expiry.date().isoformat(),
+                },
+                optional=True,
+            )
+        )
+    for index, scope in enumerate(ask.scopes):
+        requested = [option(a.value, a.value) for a in scope.sorted_actions()]
+        blocks.append(
+            input_block(
+                BlockId.scope_actions(index),
+                f"Actions on {scope.repository}",
+                {
+                    "type": "checkboxes",
+                    "action_id": ActionId.INPUT,
+                    "options": requested,
+                    "initial_options": requested,
+                },
+                optional=True,
+                hint="Untick to narrow; untick all to drop this repository.",
+            )
+        )
+    return modal(
+        Callback.REVIEW_MODAL,
+        "Review request",
+        blocks,
+        submit="Decide",
+        private_metadata=ReviewMeta(request_id=request.id).model_dump_json(),
+    )
+
+
+def decided_line(request: TokenRequest) -> str:
+    by = mention(request.decided_by) if request.decided_by else "someone"
+    at = clock_time(request.decided_at) if request.decided_at else ""
+    return f"{request.state.value} by {by} at {at}".strip()

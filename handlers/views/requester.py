@@ -1,0 +1,101 @@
+"""What the requester sees in their DM with the bot, and the one-time password message."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.domain.models import RequestState, TokenRequest
+from bot.services.ports import DeliveredCredentials, RequesterNotice
+from bot.services.words import expiry_words, mention, scope_words, when
+from handlers.ids import ActionId, BlockId
+from handlers.views.blocks import Block, actions, button, context, message, section
+
+
+def _what(request: TokenRequest, now: datetime) -> str:
+    ask = request.ask
+    scopes = "; ".join(scope_words(s) for s in ask.scopes)
+    return (
+        f"token `{ask.token_name}` on *{ask.registry_name}* ({scopes}), "
+        f"expiring {expiry_words(ask.expiry, now)}"
+    )
+
+
+def requester_message(
+    request: TokenRequest, notice: RequesterNotice, now: datetime
+) -> dict[str, Any]:
+    what = _what(request, now)
+    blocks: list[Block]
+    match notice:
+        case RequesterNotice.PENDING:
+            text = f"Your request for {what} is waiting for approval."
+            blocks = [section(f":hourglass_flowing_sand: {text}")]
+        case RequesterNotice.APPROVED:
+            by = mention(request.decided_by) if request.decided_by else "an approver"
+            text = f"Approved by {by}: {what}."
+            blocks = [section(f":white_check_mark: {text}")]
+            if request.narrowed:
+                blocks.append(section(f"*The approver narrowed your request:* {request.narrowed}"))
+            if request.comment:
+                blocks.append(section(f"*Comment:* {request.comment}"))
+            blocks += [
+                actions(
+                    BlockId.COLLECT_ACTIONS,
+                    [
+                        button(
+                            "Create token and show password",
+                            ActionId.COLLECT,
+                            request.id,
+                            style="primary",
+                        )
+                    ],
+                ),
+                context("The password is shown once, here, to you alone. Have a safe place ready."),
+            ]
+        case RequesterNotice.DENIED:
+            by = mention(request.decided_by) if request.decided_by else "an approver"
+            text = f"Denied by {by}: {what}."
+            blocks = [section(f":no_entry: {text}")]
+            if request.comment:
+                blocks.append(section(f"*Why:* {request.comment}"))
+        case RequesterNotice.EXPIRED:
+            text = f"Your request for {what} expired."
+            blocks = [section(f":hourglass: {text} Ask again with `/regtoken request`.")]
+    return message(text, blocks)
+
+
+def collected_message(request: TokenRequest) -> dict[str, Any]:
+    at = when(request.decided_at) if request.decided_at else ""
+    text = (
+        f"Token `{request.ask.token_name}` on *{request.ask.registry_name}* was created "
+        "and its password shown to you once."
+    )
+    blocks = [section(f":key: {text}")]
+    if request.state is RequestState.COLLECTED and at:
+        blocks.append(context(f"Approved {at}. Lost the password? Rotate the token."))
+    return message(text, blocks)
+
+
+def credentials_message(credentials: DeliveredCredentials) -> dict[str, Any]:
+    """The ephemeral answer that carries the password — the one place it ever goes."""
+    password = credentials.password.get_secret_value()
+    host = credentials.registry_host
+    login = f"docker login {host} -u {credentials.username} --password-stdin"
+    blocks: list[Block] = [
+        section(f":key: Your token `{credentials.token_name}` is ready."),
+        section(
+            None,
+            fields=[
+                f"*Registry*\n`{host}`",
+                f"*Username*\n`{credentials.username}`",
+                f"*Password*\n`{password}`",
+                f"*Expires*\n{credentials.expiry_text}",
+            ],
+        ),
+        section(f"Log in with:\n```{login}```"),
+        context(
+            ":warning: This password will not be shown again. It is not stored anywhere: "
+            "copy it into your secret store now."
+        ),
+    ]
+    return message(f"Your token {credentials.token_name} is ready (shown once).", blocks)

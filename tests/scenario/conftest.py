@@ -1,0 +1,64 @@
+"""The `harness` fixture: a real bot between signed Slack traffic and two stand-ins."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as aioredis
+from aiohttp import web
+
+from bot.app import assemble
+from bot.fakes.ionos import FakeIonos
+from bot.fakes.slack import FakeSlack, hooks_url, serve_fake_slack
+from bot.policy import Policy
+from bot.settings import Settings
+from tests.ionos.contract import contract_checked
+from tests.redis_server import RedisServer
+from tests.scenario.harness import SIGNING_SECRET, Harness, policy_mapping
+from tests.slack_driver import SlackDriver
+from tests.slack_fixtures import BOT_TOKEN
+
+
+@pytest.fixture
+def policy() -> Policy:
+    return Policy.from_mapping(policy_mapping())
+
+
+@pytest.fixture
+async def harness(
+    redis_server: RedisServer, fake_slack: FakeSlack, policy: Policy
+) -> AsyncIterator[Harness]:
+    ionos = FakeIonos()
+    registries = {
+        name: ionos.add_registry(name, location="de/fra")
+        for name in ("team-registry", "prod-registry")
+    }
+    namespace = f"s-{uuid.uuid4().hex[:12]}"
+    async with contract_checked(ionos) as ionos_url, serve_fake_slack(fake_slack) as slack_url:
+        settings = Settings(
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=slack_url,
+            ionos_token="fake-token",
+            ionos_api_url=ionos_url,
+            redis_url=redis_server.url,
+            regbot_namespace=namespace,
+        )
+        async with assemble(settings, policy) as bot:
+            runner = web.AppRunner(bot.web_app)
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            port = runner.addresses[0][1]
+            driver = SlackDriver(
+                f"http://127.0.0.1:{port}", SIGNING_SECRET, hooks_url=hooks_url(slack_url)
+            )
+            client = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
+            try:
+                yield Harness(driver, fake_slack, ionos, bot, client, bot.keys, registries)
+            finally:
+                await driver.aclose()
+                await client.aclose()
+                await runner.cleanup()
