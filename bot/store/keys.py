@@ -24,7 +24,7 @@ class Keys:
         return f"{self._p}:req:{request_id}"
 
     def request_approvals(self, request_id: str) -> str:
-        """Set: user ids that approved the request (for quorum)."""
+        """Sorted set: user ids that approved the request, scored by approval time (epoch ms)."""
         return f"{self._p}:req:{request_id}:approvals"
 
     def submission(self, nonce: str) -> str:
@@ -47,6 +47,10 @@ class Keys:
     def audit_head(self) -> str:
         """String: hash of the newest audit entry (the chain's head)."""
         return f"{self._p}:audit:head"
+
+    def audit_op(self, op_id: str) -> str:
+        """String: op id -> stream id of the entry it appended (a retried append is a no-op)."""
+        return f"{self._p}:audit:op:{op_id}"
 
     # ownership --------------------------------------------------------------------------
     def token_owner(self, token_id: str) -> str:

@@ -17,8 +17,20 @@ from bot.settings import Settings
 from tests.ionos.contract import contract_checked
 from tests.redis_server import RedisServer
 from tests.scenario.harness import SIGNING_SECRET, Harness, policy_mapping
+from tests.blockkit import assert_valid_message, assert_valid_view
 from tests.slack_driver import SlackDriver
 from tests.slack_fixtures import BOT_TOKEN
+
+
+def check_everything_sent(slack: FakeSlack) -> None:
+    """Every message and view the bot sent parses with slack_sdk.models and keeps Block
+    Kit's limits — checked after every scenario, whatever it was about."""
+    for call in slack.calls:
+        payload = call.payload
+        if call.method in ("views.open", "views.update", "views.push", "views.publish"):
+            assert_valid_view(payload["view"])
+        elif "blocks" in payload:
+            assert_valid_message(payload["blocks"], payload.get("text", ""))
 
 
 @pytest.fixture
@@ -58,6 +70,7 @@ async def harness(
             client = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
             try:
                 yield Harness(driver, fake_slack, ionos, bot, client, bot.keys, registries)
+                check_everything_sent(fake_slack)
             finally:
                 await driver.aclose()
                 await client.aclose()

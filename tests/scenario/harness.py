@@ -82,7 +82,7 @@ class Harness:
         return self.slack.calls_to(method)
 
     def last_opened_view(self) -> dict[str, Any]:
-        opened = self.calls("views.open") + self.calls("views.update")
+        opened = [c for c in self.slack.calls if c.method in ("views.open", "views.update")]
         assert opened, "no modal was opened"
         view = opened[-1].payload["view"]
         return view if isinstance(view, dict) else json.loads(view)
@@ -188,3 +188,26 @@ class Harness:
         approved = [c for c in self.dms_to(user) if ActionId.COLLECT in self.text_of(c)]
         assert approved, "the requester got no collect button"
         return await self.click(ActionId.COLLECT, user, request_id, channel=dm)
+
+    async def issue_token(
+        self,
+        user: str,
+        registry: str = "team-registry",
+        name: str = "ci-push",
+        *,
+        approver: str = "UAPP1",
+    ) -> str:
+        """Run the real flow (request, one approval, collect) and return the new token's id.
+        The scope asks only for pull, so one approval is enough on every registry."""
+        channel = PROD_APPROVAL_CHANNEL if registry == "prod-registry" else APPROVAL_CHANNEL
+        reply = await self.submit_request(
+            user, registry=registry, name=name, scopes=[("team/app", ["pull"])]
+        )
+        assert reply.status == 200 and not reply.text, reply.text
+        request_id = await self.request_id_posted(channel)
+        await self.click(ActionId.APPROVE, approver, request_id, channel=channel)
+        await self.collect(user, request_id)
+        registry_id = self.registries[registry].id
+        made = [t for t in self.ionos.tokens(registry_id) if t.name == name]
+        assert made, f"no token {name} on {registry} after collecting"
+        return made[0].id

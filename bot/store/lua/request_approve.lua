@@ -1,0 +1,38 @@
+-- ARGV: 6 ask json ("" = keep), 7 registry id of that ask, 8 narrowed ("" = keep), 9 comment,
+--       10 approval time (epoch ms), 11 extra audit detail
+if STATE ~= 'pending' then
+  return refuse('approve', 'stale', stale_detail())
+end
+if ACTOR == field('requester') then
+  return refuse('approve', 'self_approval', 'a requester cannot approve their own request')
+end
+if redis.call('ZADD', APPROVALS, 'NX', ARGV[10], ACTOR) == 0 then
+  return refuse('approve', 'already_approved_by_you', 'this approver already approved')
+end
+local ttl = redis.call('PTTL', REQ)
+if ttl > 0 then
+  redis.call('PEXPIRE', APPROVALS, ttl)
+end
+if ARGV[6] ~= '' then
+  redis.call('HSET', REQ, 'ask', ARGV[6], 'registry_id', ARGV[7])
+end
+if ARGV[8] ~= '' then
+  redis.call('HSET', REQ, 'narrowed', ARGV[8])
+end
+local count = redis.call('ZCARD', APPROVALS)
+local quorum = tonumber(field('quorum')) or 1
+local detail = 'approval ' .. count .. ' of ' .. quorum
+if ARGV[11] ~= '' then
+  detail = detail .. '; ' .. ARGV[11]
+end
+if count >= quorum then
+  redis.call('HSET', REQ, 'state', 'approved', 'decided_by', ACTOR, 'decided_at', AT)
+  if ARGV[9] ~= '' then
+    redis.call('HSET', REQ, 'comment', ARGV[9])
+  end
+  redis.call('ZREM', PENDING, field('id'))
+  audit('approved', 'ok', detail)
+else
+  audit('approval_recorded', 'ok', detail)
+end
+return finish(true, '', '')

@@ -1,0 +1,19 @@
+-- ARGV: 6 stale_before (ISO, same format as AT): a claim older than this was abandoned
+if STATE ~= 'approved' and STATE ~= 'collecting' then
+  return refuse('claim', 'stale', stale_detail())
+end
+if ACTOR ~= field('requester') then
+  return refuse('claim', 'not_requester', 'only the requester can collect the token')
+end
+local detail = ''
+if STATE == 'collecting' then
+  local since = field('claimed_at')
+  if since > ARGV[6] then
+    return quiet_refusal('in_progress', 'being collected since ' .. since)
+  end
+  detail = 're-claimed: the claim made at ' .. since .. ' was abandoned'
+end
+redis.call('HSET', REQ, 'state', 'collecting', 'claimed_at', AT)
+keep_for_retention()
+audit('claimed', 'ok', detail)
+return finish(true, '', '')

@@ -1,0 +1,19 @@
+-- KEYS: 6 ownership hash of the new token, 7 requester's token set
+-- ARGV: 6 token id, 7 token name, 8 requester the caller read (KEYS[7] was built from it)
+if STATE ~= 'collecting' then
+  return refuse('complete', 'stale', stale_detail())
+end
+if field('requester') ~= ARGV[8] then
+  return redis.error_reply('requester changed under complete')
+end
+local ask = cjson.decode(field('ask'))
+redis.call('HSET', REQ, 'state', 'collected', 'token_id', ARGV[6], 'collected_at', AT)
+redis.call('HSET', KEYS[6],
+  'token_id', ARGV[6], 'owner', ARGV[8], 'registry_id', ask.registry_id,
+  'registry_name', ask.registry_name, 'token_name', ARGV[7], 'request_id', field('id'),
+  'created_at', AT)
+redis.call('SADD', KEYS[7], ARGV[6])
+keep_for_retention()
+audit('created', 'ok', 'token ' .. ARGV[7])
+audit('delivered', 'ok', 'to ' .. ARGV[8])
+return finish(true, '', '')

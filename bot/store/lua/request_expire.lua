@@ -1,0 +1,10 @@
+-- ARGV: 6 reason. A request already past pending/approved is left alone, unaudited: the
+-- sweep simply came late.
+if STATE ~= 'pending' and STATE ~= 'approved' then
+  return quiet_refusal('stale', stale_detail())
+end
+redis.call('HSET', REQ, 'state', 'expired', 'expired_at', AT)
+redis.call('ZREM', PENDING, field('id'))
+keep_for_retention()
+audit('expired', 'ok', ARGV[6])
+return finish(true, '', '')

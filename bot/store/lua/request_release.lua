@@ -1,0 +1,8 @@
+-- ARGV: 6 audit action (creation_failed, rolled_back, delivery_failed), 7 detail
+if STATE ~= 'collecting' then
+  return refuse('release', 'stale', stale_detail())
+end
+redis.call('HSET', REQ, 'state', 'approved')
+redis.call('HDEL', REQ, 'claimed_at')
+audit(ARGV[6], 'failed', ARGV[7])
+return finish(true, '', '')

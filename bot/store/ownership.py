@@ -1,0 +1,89 @@
+"""Who owns which registry token: a hash per token id and a set of token ids per user.
+
+Tokens made through a request get their ownership written by the ``complete`` transition script
+(atomically with the request's state); `record` is for tokens adopted outside that flow.
+Ownership has no expiry: it lives until `forget` (the token was deleted).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from redis.asyncio import Redis
+
+from bot.store.codec import as_str, from_iso, to_iso
+from bot.store.keys import Keys
+from bot.store.scripts import source
+
+
+class TokenOwnership(BaseModel, frozen=True):
+    token_id: str
+    owner: str
+    registry_id: str
+    registry_name: str
+    token_name: str
+    request_id: str
+    created_at: datetime
+
+
+def _ownership(raw: dict[Any, Any]) -> TokenOwnership | None:
+    if not raw:
+        return None
+    fields = {as_str(k): as_str(v) for k, v in raw.items()}
+    return TokenOwnership(
+        token_id=fields["token_id"],
+        owner=fields["owner"],
+        registry_id=fields.get("registry_id", ""),
+        registry_name=fields.get("registry_name", ""),
+        token_name=fields.get("token_name", ""),
+        request_id=fields.get("request_id", ""),
+        created_at=from_iso(fields["created_at"]),
+    )
+
+
+class OwnershipStore:
+    def __init__(self, redis: Redis, keys: Keys) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._write_script = redis.register_script(source("ownership_write"))
+
+    async def get(self, token_id: str) -> TokenOwnership | None:
+        return _ownership(await self._redis.hgetall(self._keys.token_owner(token_id)))
+
+    async def of_user(self, user_id: str) -> list[TokenOwnership]:
+        """The user's tokens, oldest first."""
+        token_ids = sorted(
+            as_str(t) for t in await self._redis.smembers(self._keys.user_tokens(user_id))
+        )
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for token_id in token_ids:
+                pipe.hgetall(self._keys.token_owner(token_id))
+            replies = await pipe.execute()
+        owned = [o for o in map(_ownership, replies) if o is not None and o.owner == user_id]
+        return sorted(owned, key=lambda o: (o.created_at, o.token_id))
+
+    async def record(self, ownership: TokenOwnership) -> None:
+        """Write (or move) a token's ownership; the previous owner's set loses it."""
+        fields = ownership.model_dump(mode="json") | {"created_at": to_iso(ownership.created_at)}
+        await self._write(
+            ownership.token_id, ownership.owner, [str(v) for kv in fields.items() for v in kv]
+        )
+
+    async def forget(self, token_id: str) -> None:
+        """The token was deleted: drop its ownership."""
+        await self._write(token_id, "", [])
+
+    async def _write(self, token_id: str, owner: str, fields: list[str]) -> None:
+        key = self._keys.token_owner(token_id)
+        while True:  # retried only when another writer moved the token between read and write
+            previous = await self._redis.hget(key, "owner")
+            previous_owner = as_str(previous) if previous is not None else ""
+            keys = [
+                key,
+                self._keys.user_tokens(owner or "-"),
+                self._keys.user_tokens(previous_owner or "-"),
+            ]
+            if await self._write_script(keys=keys, args=[previous_owner, token_id, owner, *fields]):
+                return

@@ -1,0 +1,312 @@
+"""Token requests in Redis: a state machine whose every step is one Lua script.
+
+Each transition script (``lua/request_<step>.lua`` after the ``audit.lua`` and ``request.lua``
+preludes) checks the state and the actor, applies the change and appends its audit entry in one
+atomic step, so two replicas racing on the same button produce one winner and one entry.
+
+A request is a hash at ``keys.request(id)`` with flat fields (the ask as JSON); approvals are a
+sorted set at ``keys.request_approvals(id)`` scored by approval time (epoch ms). Every call that
+changes state carries an ``op_id``: the script stores its result on the hash as ``op:<op_id>``
+and a second arrival of the same op id (redis-py retries on connection errors) gets that result
+back without writing anything. Refusals a person caused are audited (action ``refused``);
+``IN_PROGRESS`` (a double click) and a late ``expire`` write nothing.
+
+Lifetimes: a pending request's hash expires ``ttl + grace`` after creation (the sweep should
+expire it before); from ``collecting`` on, and in final states, it is kept for ``retention``.
+Indexes: ``pending_index`` (ids of pending requests by creation time) and one sorted set per
+requester, trimmed to the newest `USER_INDEX_SIZE`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from redis.asyncio import Redis
+
+from bot.domain.audit import AuditAction, Outcome, Refusal
+from bot.domain.errors import UnknownRequest
+from bot.domain.models import RequestState, TokenAsk, TokenRequest
+from bot.store.audit import AuditLog
+from bot.store.codec import (
+    as_str,
+    load_result,
+    ms,
+    pairs,
+    request_fields,
+    request_from_hash,
+    to_iso,
+    to_ms,
+)
+from bot.store.keys import Keys
+from bot.store.scripts import audit_script, source, transition_script
+
+SYSTEM_ACTOR = "regbot"
+USER_INDEX_SIZE = 200
+
+
+@dataclass(frozen=True)
+class Transition:
+    applied: bool
+    request: TokenRequest | None
+    refusal: Refusal | None = None
+    approvals: int = 0
+    detail: str = ""  # for a refusal: what the request had become ("already approved by U1 at …")
+
+
+class RequestStore:
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keys,
+        audit_maxlen: int = 1_000_000,
+        *,
+        retention: timedelta = timedelta(days=30),
+        grace: timedelta = timedelta(days=1),
+    ) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._maxlen = audit_maxlen
+        self._retention_ms = ms(retention)
+        self._grace = grace
+        self._audit = AuditLog(redis, keys, maxlen=audit_maxlen)
+        self._create = audit_script(redis, "request_create")
+        self._hset_if_exists = redis.register_script(source("hset_if_exists"))
+        self._steps = {
+            step: transition_script(redis, f"request_{step}")
+            for step in ("approve", "deny", "claim", "complete", "release", "expire")
+        }
+
+    # creating and reading -------------------------------------------------------------------
+    async def create(
+        self, request: TokenRequest, *, nonce: str, ttl: timedelta
+    ) -> tuple[TokenRequest, bool]:
+        """Store a new pending request once per nonce.
+
+        Returns ``(stored request, created)``. A nonce already used returns the request it made
+        and ``False`` — unless that request has this request's id: then this is our own call
+        arriving twice (a redis-py retry), and the answer is ``True``.
+        """
+        if request.state is not RequestState.PENDING or request.approvals:
+            raise ValueError("a new request is pending and has no approvals")
+        fields = request_fields(request, expires_at=request.created_at + ttl)
+        flat = [item for pair in fields.items() for item in pair]
+        args: list[Any] = [
+            request.id,
+            ms(ttl + self._grace),
+            ms(ttl),
+            to_ms(request.created_at),
+            self._maxlen,
+            self._retention_ms,
+            USER_INDEX_SIZE,
+            "1",
+            request.requester,
+            to_iso(request.created_at),
+            request.ask.registry_id,
+            f"{request.kind} token {request.ask.token_name} on {request.ask.registry_name}",
+            *flat,
+        ]
+        keys = [
+            self._keys.request(request.id),
+            self._keys.audit_stream(),
+            self._keys.audit_head(),
+            self._keys.pending_index(),
+            self._keys.submission(nonce),
+            self._keys.user_requests(request.requester),
+        ]
+        _, stored_id = await self._create(keys=keys, args=args)
+        stored_id = as_str(stored_id)
+        stored = await self.get(stored_id)
+        if stored is None:
+            raise UnknownRequest("that request is no longer available; please ask again")
+        return stored, stored_id == request.id
+
+    async def get(self, request_id: str) -> TokenRequest | None:
+        found = await self._get_many([request_id])
+        return found[0] if found else None
+
+    async def pending(self, *, limit: int = 100) -> list[TokenRequest]:
+        """Pending requests, oldest first (ids whose hash is gone are dropped from the index)."""
+        ids = [
+            as_str(i) for i in await self._redis.zrange(self._keys.pending_index(), 0, limit - 1)
+        ]
+        found = await self._get_many(ids)
+        gone = set(ids) - {r.id for r in found}
+        if gone:
+            await self._redis.zrem(self._keys.pending_index(), *gone)
+        return [r for r in found if r.state is RequestState.PENDING]
+
+    async def of_requester(self, user_id: str, *, limit: int = 50) -> list[TokenRequest]:
+        """A requester's requests, newest first."""
+        key = self._keys.user_requests(user_id)
+        ids = [as_str(i) for i in await self._redis.zrevrange(key, 0, limit - 1)]
+        return await self._get_many(ids)
+
+    async def set_approval_message(self, request_id: str, channel: str, ts: str) -> None:
+        await self._hset(request_id, approval_channel=channel, approval_ts=ts)
+
+    async def set_requester_channel(self, request_id: str, channel: str) -> None:
+        await self._hset(request_id, requester_channel=channel)
+
+    # transitions ---------------------------------------------------------------------------
+    async def approve(
+        self,
+        request_id: str,
+        *,
+        actor: str,
+        at: datetime,
+        ask: TokenAsk | None = None,
+        narrowed: str | None = None,
+        comment: str | None = None,
+        op_id: str,
+    ) -> Transition:
+        """Record an approval; the one that reaches the quorum approves the request."""
+        detail = "; ".join(
+            part
+            for part in (
+                f"narrowed: {narrowed}" if narrowed else "",
+                f"comment: {comment}" if comment else "",
+            )
+            if part
+        )
+        return await self._step(
+            "approve",
+            request_id,
+            actor,
+            at,
+            op_id,
+            ask.model_dump_json() if ask else "",
+            ask.registry_id if ask else "",
+            narrowed or "",
+            comment or "",
+            to_ms(at),
+            detail,
+        )
+
+    async def deny(
+        self, request_id: str, *, actor: str, at: datetime, comment: str, op_id: str
+    ) -> Transition:
+        return await self._step("deny", request_id, actor, at, op_id, comment)
+
+    async def claim(
+        self, request_id: str, *, actor: str, at: datetime, stale_after: timedelta, op_id: str
+    ) -> Transition:
+        """approved -> collecting, by the requester; a claim older than `stale_after` is redone."""
+        return await self._step("claim", request_id, actor, at, op_id, to_iso(at - stale_after))
+
+    async def complete(
+        self,
+        request_id: str,
+        *,
+        actor: str,
+        at: datetime,
+        token_id: str,
+        token_name: str,
+        op_id: str,
+    ) -> Transition:
+        """collecting -> collected; writes ownership; audits CREATED, then DELIVERED."""
+        requester = await self._redis.hget(self._keys.request(request_id), "requester")
+        if requester is None:
+            return Transition(applied=False, request=None, refusal=Refusal.UNKNOWN_REQUEST)
+        owner = as_str(
+            requester
+        )  # never changes, so building keys from it before the script is safe
+        extra_keys = [self._keys.token_owner(token_id), self._keys.user_tokens(owner)]
+        return await self._step(
+            "complete",
+            request_id,
+            actor,
+            at,
+            op_id,
+            token_id,
+            token_name,
+            owner,
+            extra_keys=extra_keys,
+        )
+
+    async def release(
+        self,
+        request_id: str,
+        *,
+        actor: str,
+        at: datetime,
+        action: AuditAction,
+        detail: str,
+        op_id: str,
+    ) -> Transition:
+        """collecting -> approved again, audited with `action` and outcome FAILED."""
+        return await self._step("release", request_id, actor, at, op_id, str(action), detail)
+
+    async def expire(self, request_id: str, *, at: datetime, reason: str, op_id: str) -> Transition:
+        """pending or approved -> expired; anything else is left alone and not audited."""
+        return await self._step("expire", request_id, SYSTEM_ACTOR, at, op_id, reason)
+
+    async def audit_refusal(
+        self, request_id: str, *, actor: str, at: datetime, refusal: Refusal, detail: str
+    ) -> None:
+        """Audit a refusal decided outside Redis (e.g. NOT_APPROVER, from Slack user groups)."""
+        registry = await self._redis.hget(self._keys.request(request_id), "registry_id")
+        await self._audit.append(
+            at=at,
+            actor=actor,
+            action=AuditAction.REFUSED,
+            outcome=Outcome.REFUSED,
+            registry=as_str(registry) if registry is not None else "",
+            request_id=request_id,
+            detail=f"{refusal}: {detail}",
+        )
+
+    # plumbing ------------------------------------------------------------------------------
+    async def _step(
+        self,
+        step: str,
+        request_id: str,
+        actor: str,
+        at: datetime,
+        op_id: str,
+        *extra: Any,
+        extra_keys: list[str] | None = None,
+    ) -> Transition:
+        keys = [
+            self._keys.request(request_id),
+            self._keys.request_approvals(request_id),
+            self._keys.audit_stream(),
+            self._keys.audit_head(),
+            self._keys.pending_index(),
+            *(extra_keys or []),
+        ]
+        args = [op_id, actor, to_iso(at), self._maxlen, self._retention_ms, *extra]
+        result_text, fields, approvals = await self._steps[step](keys=keys, args=args)
+        result = load_result(as_str(result_text))
+        request = request_from_hash(pairs(fields), approvals) if fields else None
+        return Transition(
+            applied=bool(result["applied"]),
+            request=request,
+            refusal=Refusal(result["refusal"]) if result["refusal"] else None,
+            approvals=int(result["approvals"]),
+            detail=str(result["detail"]),
+        )
+
+    async def _get_many(self, ids: list[str]) -> list[TokenRequest]:
+        if not ids:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for request_id in ids:
+                pipe.hgetall(self._keys.request(request_id))
+                pipe.zrange(self._keys.request_approvals(request_id), 0, -1, withscores=True)
+            replies = await pipe.execute()
+        found = []
+        for fields, approvals in zip(replies[::2], replies[1::2], strict=True):
+            if fields:
+                flat = [item for member, score in approvals for item in (member, score)]
+                found.append(
+                    request_from_hash({as_str(k): as_str(v) for k, v in fields.items()}, flat)
+                )
+        return found
+
+    async def _hset(self, request_id: str, **fields: str) -> None:
+        flat = [item for pair in fields.items() for item in pair]
+        written = await self._hset_if_exists(keys=[self._keys.request(request_id)], args=flat)
+        if not written:
+            raise UnknownRequest("that request is no longer available")
