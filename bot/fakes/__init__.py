@@ -1,0 +1,1 @@
+"""Local stand-ins (real HTTP servers) for the services regbot talks to."""
