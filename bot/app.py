@@ -30,7 +30,7 @@ from bot.clock import Clock, SystemClock
 from bot.ionos.auth import auth_from
 from bot.ionos.client import IonosClient
 from bot.ionos.errors import IonosError
-from bot.logs import configure_logging
+from bot.logs import configure_logging, install_redaction
 from bot.policy import Policy, PolicyError
 from bot.services.approvers import ApproverDirectory
 from bot.services.catalog import RegistryCatalog
@@ -92,6 +92,7 @@ def slack_client(settings: Settings) -> AsyncWebClient:
 async def assemble(
     settings: Settings, policy: Policy, *, clock: Clock | None = None
 ) -> AsyncIterator[Bot]:
+    install_redaction()
     clock = clock or SystemClock()
     keys = Keys(namespace=settings.regbot_namespace)
     redis = redis_from(settings.redis_url)

@@ -1,19 +1,25 @@
 """Structured logging: one JSON object a line, secrets redacted by construction.
 
-Redaction happens in a `logging.Filter` attached to the root handler, so every record —
-ours, httpx's, slack_bolt's, slack_sdk's — passes through it before it is formatted:
-values of secret-looking keys are masked, Slack tokens (``xox?-…``, ``xapp-…``), bearer and
-basic credentials are masked wherever they appear in the text, and any password the
-process registered with `register_secret` is masked as well.
+Two layers:
+
+1. `install_redaction` replaces the log record factory, so *every* record — ours, httpx's,
+   slack_bolt's, slack_sdk's (which logs whole request bodies at DEBUG) — has its message
+   scrubbed the moment it is created, before any handler (a test's caplog included) sees
+   it: Slack tokens (``xox?-…``, ``xapp-…``), bearer and basic credentials, and every value
+   currently held by `hidden` (the token password while it is being delivered).
+2. `RedactingFilter` on the production handler also masks the values of secret-looking
+   ``extra`` keys (password, token, secret, authorization, signature, credential).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
 import sys
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,12 +62,37 @@ class _SecretRegistry:
 _registry = _SecretRegistry()
 
 
-def register_secret(value: str) -> None:
+@contextlib.contextmanager
+def hidden(value: str) -> Iterator[None]:
+    """While inside, `value` is masked in every log record created anywhere."""
     _registry.add(value)
+    try:
+        yield
+    finally:
+        _registry.discard(value)
 
 
-def forget_secret(value: str) -> None:
-    _registry.discard(value)
+_installed = False
+
+
+def install_redaction() -> None:
+    """Scrub every log record's message at creation (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format string must not break logging
+            return record
+        record.msg, record.args = redact_text(message), None
+        return record
+
+    logging.setLogRecordFactory(factory)
+    _installed = True
 
 
 def redact_text(text: str) -> str:
@@ -121,6 +152,7 @@ class TextFormatter(logging.Formatter):
 
 
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
+    install_redaction()
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactingFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())

@@ -20,6 +20,7 @@ from bot.domain.errors import NotAllowed, ServiceUnavailable, UnknownRequest
 from bot.domain.models import TokenRequest
 from bot.ionos.errors import IonosApiError, IonosError, IonosUnavailable
 from bot.ionos.models import Scope, Token, TokenSpec, TokenStatus
+from bot.logs import hidden
 from bot.services.catalog import RegistryCatalog
 from bot.services.ports import DeliveredCredentials, Notifier, RequestRepository, TokensApi
 from bot.services.requests import refusal_error
@@ -81,7 +82,8 @@ class DeliveryService:
             await self._release(request, AuditAction.DELIVERY_FAILED, "no DM channel known")
             raise ServiceUnavailable("I could not find our DM to show you the password.")
         token = await self._create(request)
-        delivered = await self._deliver(request, token, channel)
+        with hidden(token.password.get_secret_value()):
+            delivered = await self._deliver(request, token, channel)
         if not delivered:
             await self._roll_back(request, token)
             raise ServiceUnavailable(
