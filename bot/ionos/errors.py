@@ -9,8 +9,9 @@
     │   ├── Conflict              409: e.g. a token of that name exists
     │   ├── RateLimited           429: ``retry_after`` seconds, when the API said
     │   └── ServerError           5xx
-    └── IonosUnavailable          no usable answer: timeout, connection refused or reset.
-        └── IonosTimeout          the call timed out (a POST may or may not have happened)
+    ├── IonosUnavailable          no usable answer: timeout, connection refused or reset.
+    │   └── IonosTimeout          the call timed out (a POST may or may not have happened)
+    └── UnexpectedResponse        a success status whose body is not what the API promises
 
 Messages name the method, the path and the API's own words; they never carry request
 bodies, headers or credentials.
@@ -19,6 +20,9 @@ bodies, headers or credentials.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+MAX_MESSAGE_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,40 @@ class IonosUnavailable(IonosError):
 
 class IonosTimeout(IonosUnavailable):
     pass
+
+
+class UnexpectedResponse(IonosError):
+    """A 2xx answer we cannot read (not JSON, or not the documented shape)."""
+
+
+def messages_from_body(body: Any) -> tuple[ApiMessage, ...]:
+    """The API's own words from an error body, whatever its shape.
+
+    ``{"httpStatus": 400, "messages": [{"errorCode": "…", "message": "…"}]}`` is the
+    documented form; gateway answers such as ``{"msg": "Not Found"}`` and anything else
+    are tolerated (an unreadable body gives no messages). Each message is cut short so a
+    misbehaving server cannot flood an exception text.
+    """
+    if not isinstance(body, dict):
+        return ()
+    found: list[ApiMessage] = []
+    raw = body.get("messages")
+    if isinstance(raw, list):
+        for item in raw:
+            if isinstance(item, dict) and isinstance(item.get("message"), str):
+                code = item.get("errorCode")
+                found.append(ApiMessage(str(code) if code is not None else "", item["message"]))
+    for key in ("msg", "message", "error"):
+        if not found and isinstance(body.get(key), str):
+            found.append(ApiMessage("", body[key]))
+    return tuple(
+        ApiMessage(m.error_code[:64], _shorten(m.message)) for m in found if m.message.strip()
+    )
+
+
+def _shorten(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 1] + "…"
 
 
 def error_for_status(

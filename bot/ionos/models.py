@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_serializer
 
-TOKEN_NAME_PATTERN = r"^[A-Za-z][-A-Za-z0-9]{0,61}[A-Za-z0-9]$"  # noqa: S105 - a regex, no secret
+TOKEN_NAME_PATTERN = r"^[A-Za-z][-A-Za-z0-9]{0,61}[A-Za-z0-9]$"
 REGISTRY_NAME_PATTERN = r"^[a-z][-a-z0-9]{1,61}[a-z0-9]$"
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"
 
