@@ -9,6 +9,7 @@ class Callback(StrEnum):
     REQUEST_MODAL = "regbot.request"
     REVIEW_MODAL = "regbot.review"
     LOADING_MODAL = "regbot.loading"
+    EXTEND_MODAL = "regbot.extend"
 
 
 class ActionId(StrEnum):
@@ -24,6 +25,13 @@ class ActionId(StrEnum):
     # token management
     CONFIRM_DELETE = "regbot.delete.confirm"
     CANCEL_DELETE = "regbot.delete.cancel"
+    # reminders and the token lifecycle (value: "<registry_id>:<token_id>")
+    EXTEND = "regbot.token.extend"
+    ROTATE = "regbot.token.rotate"
+    DISABLE_NOW = "regbot.token.disable"
+    ENABLE_NOW = "regbot.token.enable"
+    DELETE_NOW = "regbot.token.delete"
+    SWITCHED = "regbot.token.switched"  # rotation: "I've switched" (value: request id)
     # inputs (action ids inside input blocks)
     INPUT = "value"
 
