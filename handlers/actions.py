@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -14,6 +15,8 @@ from handlers.reporting import reporting
 from handlers.views import tokens as views
 from handlers.views.approval import review_modal
 from handlers.views.requester import collected_message
+
+log = logging.getLogger(__name__)
 
 
 def _value(body: dict[str, Any]) -> str:
@@ -56,12 +59,18 @@ def register(app: AsyncApp, services: Services) -> None:
     ) -> None:
         await ack()
         user = body["user"]["id"]
+        collected = None
         async with reporting(ephemeral(respond), what="collect"):
-            request = await services.delivery.collect(_value(body), user)
-            container = body.get("container") or {}
-            channel, ts = container.get("channel_id"), container.get("message_ts")
-            if channel and ts:
-                await client.chat_update(channel=channel, ts=ts, **collected_message(request))
+            collected = await services.delivery.collect(_value(body), user)
+        container = body.get("container") or {}
+        channel, ts = container.get("channel_id"), container.get("message_ts")
+        if collected is None or not (channel and ts):
+            return
+        # The password is delivered; a failed tidy-up of the button is only logged.
+        try:
+            await client.chat_update(channel=channel, ts=ts, **collected_message(collected))
+        except Exception as exc:  # noqa: BLE001 - cosmetic step after the real work
+            log.info("collect button not replaced", extra={"error": type(exc).__name__})
 
     @app.action(ActionId.CONFIRM_DELETE)
     async def on_confirm_delete(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:

@@ -17,7 +17,7 @@ from redis.exceptions import RedisError
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.errors import RegbotError
-from bot.ionos.errors import IonosError, IonosUnavailable
+from bot.ionos.errors import IonosError, IonosUnavailable, RateLimited, ServerError
 from handlers.views.tokens import error_message
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,10 @@ def words_for(error: BaseException) -> str:
         return REDIS_DOWN
     if isinstance(error, IonosUnavailable):
         return "The IONOS API did not answer. Nothing was changed; try again in a minute."
+    if isinstance(error, ServerError | RateLimited):
+        return (
+            f"The IONOS API failed ({error.summary}). Nothing was changed; try again in a minute."
+        )
     if isinstance(error, IonosError):
         return f"The IONOS API refused: {error.summary}"
     return "Something went wrong on regbot's side. It has been logged; please try again."

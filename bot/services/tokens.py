@@ -20,6 +20,7 @@ from bot.services.catalog import RegistryCatalog
 from bot.services.ports import AuditRecord, AuditTrail, OwnershipRepository, TokensApi
 
 LIST_LIMIT = 200
+AUDIT_NAME_SCAN = 500  # entries searched for a deleted token's name
 
 
 @dataclass(frozen=True)
@@ -104,9 +105,9 @@ class TokenService:
                 actor=actor,
                 action=AuditAction.REFUSED,
                 outcome=Outcome.REFUSED,
-                registry=registry.name,
-                token=token.name,
-                detail=f"{verb}: not the owner nor an approver",
+                registry=registry.id,  # ids, as the audit format and the request flow have it
+                token=token.id,
+                detail=f"{verb}: not the owner nor an approver (token {token.name})",
             )
             raise NotAllowed(
                 f"Only the token's owner and the approvers of `{registry.name}` can {verb} it."
@@ -157,9 +158,9 @@ class TokenService:
             actor=actor,
             action=action,
             outcome=outcome,
-            registry=view.registry.name,
-            token=view.token.name,
-            detail=detail,
+            registry=view.registry.id,
+            token=view.token.id,
+            detail=f"token {view.token.name}: {detail}" if detail else f"token {view.token.name}",
         )
 
     async def audit_trail(
@@ -174,9 +175,18 @@ class TokenService:
         registry = await self._catalog.resolve(registry_ref)
         if not await self._approvers.is_approver(actor, registry.name):
             raise NotAllowed(f"The audit trail of `{registry.name}` is for its approvers.")
-        token_name = None
+        token_id = None
         if token_ref is not None:
-            token_name = token_ref
-            with contextlib.suppress(UnknownToken, IonosError):  # deleted tokens keep a trail
-                token_name = (await self._catalog.resolve_token(registry, token_ref)).name
-        return await self._audit.latest(20, registry=registry.name, token=token_name)
+            token_id = await self._token_id_for_audit(registry, token_ref)
+        return await self._audit.latest(20, registry=registry.id, token=token_id)
+
+    async def _token_id_for_audit(self, registry: Registry, token_ref: str) -> str:
+        """Audit entries name tokens by id. A deleted token keeps its trail: found by its id,
+        or by its name through the entry that recorded its creation ("token <name>")."""
+        with contextlib.suppress(UnknownToken):
+            return (await self._catalog.resolve_token(registry, token_ref)).id
+        created = f"token {token_ref}"
+        for entry in await self._audit.latest(AUDIT_NAME_SCAN, registry=registry.id):
+            if entry.action == AuditAction.CREATED and entry.detail == created:
+                return entry.token
+        return token_ref

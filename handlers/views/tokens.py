@@ -35,7 +35,8 @@ def help_message(command: str) -> dict[str, Any]:
         section("\n".join(lines)),
         context(examples + ". Registries and tokens go by name or id."),
     ]
-    return message("regbot commands: " + ", ".join(["request", "list", "show", "help"]), blocks)
+    verbs = ["request", "list", "show", "disable", "enable", "delete", "pending", "audit", "help"]
+    return message("regbot commands: " + ", ".join(verbs), blocks)
 
 
 def usage_message(problem: str, usage: str) -> dict[str, Any]:

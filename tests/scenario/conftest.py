@@ -14,10 +14,10 @@ from bot.fakes.ionos import FakeIonos
 from bot.fakes.slack import FakeSlack, hooks_url, serve_fake_slack
 from bot.policy import Policy
 from bot.settings import Settings
+from tests.blockkit import assert_valid_message, assert_valid_view
 from tests.ionos.contract import contract_checked
 from tests.redis_server import RedisServer
 from tests.scenario.harness import SIGNING_SECRET, Harness, policy_mapping
-from tests.blockkit import assert_valid_message, assert_valid_view
 from tests.slack_driver import SlackDriver
 from tests.slack_fixtures import BOT_TOKEN
 

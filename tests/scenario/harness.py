@@ -187,7 +187,10 @@ class Harness:
         dm = f"D{user}"
         approved = [c for c in self.dms_to(user) if ActionId.COLLECT in self.text_of(c)]
         assert approved, "the requester got no collect button"
-        return await self.click(ActionId.COLLECT, user, request_id, channel=dm)
+        # click the DM message itself, so the bot's chat.update finds it
+        shown = [m for m in self.slack.messages_in(dm) if ActionId.COLLECT in json.dumps(m)]
+        ts = shown[-1]["ts"] if shown else None
+        return await self.click(ActionId.COLLECT, user, request_id, channel=dm, message_ts=ts)
 
     async def issue_token(
         self,

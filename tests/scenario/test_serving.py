@@ -1,0 +1,46 @@
+"""The HTTP surface besides Slack's events: health, and options for large registry lists."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from handlers.ids import ActionId, BlockId
+from tests.scenario.harness import Harness
+
+
+async def test_healthz_reports_redis_and_ionos(harness: Harness) -> None:
+    url = harness.driver.url.removesuffix("/slack/events") + "/healthz"
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        assert response.status == 200
+        assert await response.json() == {"status": "ok", "redis": "ok", "ionos": "ok"}
+        harness.ionos.knobs.rate_5xx = 1.0
+        async with session.get(url) as degraded:
+            assert degraded.status == 503
+            body = await degraded.json()
+    assert body["status"] == "degraded"
+    assert body["redis"] == "ok"
+    assert body["ionos"].startswith("error")
+
+
+async def test_more_than_100_registries_use_an_external_select(harness: Harness) -> None:
+    for index in range(120):
+        harness.ionos.add_registry(f"bulk-{index:03d}")
+    view = await harness.open_request_modal("UDEV")
+    registry = next(b for b in view["blocks"] if b.get("block_id") == BlockId.REGISTRY)
+    assert registry["element"]["type"] == "external_select"
+
+    reply = await harness.driver.options(
+        ActionId.REGISTRY, user_id="UDEV", value="bulk-01", block_id=BlockId.REGISTRY, view=view
+    )
+    assert reply.status == 200
+    names = [o["text"]["text"] for o in reply.json["options"]]
+    assert len(names) == 10
+    assert all(name.startswith("bulk-01") for name in names)
+
+
+async def test_a_small_registry_list_is_a_static_select(harness: Harness) -> None:
+    view = await harness.open_request_modal("UDEV")
+    registry = next(b for b in view["blocks"] if b.get("block_id") == BlockId.REGISTRY)
+    assert registry["element"]["type"] == "static_select"
+    names = sorted(o["text"]["text"].split()[0] for o in registry["element"]["options"])
+    assert names == ["prod-registry", "team-registry"]
