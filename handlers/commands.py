@@ -75,6 +75,7 @@ async def _run(
             return views.pending_listing(await services.requests.pending_for(user), now)
         case "audit":
             entries = await services.tokens.audit_trail(user, *args)
-            return views.audit_listing(entries, " ".join(["Audit trail", *args]))
+            names = {r.id: r.name for r in services.catalog.cached() or []}
+            return views.audit_listing(entries, " ".join(["Audit trail", *args]), names)
         case _:
             return views.help_message(services.command)

@@ -117,12 +117,17 @@ def confirm_delete(view: TokenView) -> dict[str, Any]:
     )
 
 
-def audit_listing(entries: Sequence[AuditRecord], title: str) -> dict[str, Any]:
+def audit_listing(
+    entries: Sequence[AuditRecord], title: str, registry_names: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Newest first; registries shown by name where known (entries carry ids)."""
+    names = registry_names or {}
     blocks: list[Block] = [header(title)]
     if not entries:
         blocks.append(section("No audit entries yet."))
     for entry in entries[:MAX_ROWS]:
-        what = " ".join(x for x in (entry.registry, entry.token) if x)
+        registry = names.get(entry.registry, entry.registry)
+        what = " ".join(x for x in (registry, entry.token) if x)
         detail = f" — {entry.detail}" if entry.detail else ""
         actor = mention(entry.actor) if entry.actor.startswith(("U", "W")) else entry.actor
         line = f"{when(entry.at)} · {actor} · *{entry.action}* ({entry.outcome}) {what}{detail}"
