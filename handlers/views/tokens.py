@@ -66,7 +66,7 @@ def _token_line(view: TokenView, now: datetime, *, with_registry: bool) -> str:
 
 def token_listing(listing: TokenListing, now: datetime) -> dict[str, Any]:
     mine = listing.registry is None
-    title = "Your tokens" if mine else f"Tokens on {listing.registry.name}"  # type: ignore[union-attr]
+    title = f"Tokens on {listing.registry.name}" if listing.registry else "Your tokens"
     blocks: list[Block] = [header(title)]
     if not listing.tokens:
         blocks.append(
