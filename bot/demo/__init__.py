@@ -1,4 +1,4 @@
-"""`regbot demo`: not yet — the demo lands with the "run it for real" issue."""
+"""`regbot demo`: the whole story on embedded defaults (in progress)."""
 
 from __future__ import annotations
 
