@@ -6,6 +6,11 @@ pending ──approve (quorum reached)──► approved ──collect──► 
    ├──deny──► denied                     │  └──delivery failed──┘ (token deleted again)
    └──ttl───► expired                    └──claim ttl──► expired
 ```
+
+Kinds: NEW asks for a token; EXTEND (a later expiry for ``target_token_id``) is applied by
+PATCH as soon as it is approved (approved → collecting → collected, back to approved when
+IONOS refuses); ROTATE is collected like NEW, after which its old token is disabled, then
+deleted (`bot.services.rotation`).
 """
 
 from __future__ import annotations
@@ -135,7 +140,8 @@ class TokenRequest(Frozen):
     comment: str | None = None
     narrowed: str | None = None
     token_id: str | None = None
-    target_token_id: str | None = None
+    target_token_id: str | None = None  # extend, rotate: the existing token
+    target_token_name: str | None = None
     approval_channel: str | None = None
     approval_ts: str | None = None
     requester_channel: str | None = None

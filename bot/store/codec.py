@@ -22,6 +22,7 @@ _OPTIONAL_TEXT = (
     "narrowed",
     "token_id",
     "target_token_id",
+    "target_token_name",
     "approval_channel",
     "approval_ts",
     "requester_channel",

@@ -39,6 +39,15 @@ class Keys:
         """Sorted set: a requester's request ids by creation time."""
         return f"{self._p}:user:{user_id}:requests"
 
+    def approved_index(self) -> str:
+        """Sorted set: approved, not yet collected request ids by decision time (epoch ms)."""
+        return f"{self._p}:approved"
+
+    def rotations(self) -> str:
+        """Sorted set: collected rotations whose old token still needs a step (disable, then
+        delete), scored by when that step is due (epoch ms)."""
+        return f"{self._p}:rotations"
+
     # audit ------------------------------------------------------------------------------
     def audit_stream(self) -> str:
         """Stream: the append-only audit trail."""
@@ -66,7 +75,12 @@ class Keys:
         """String: a reminder for (token, threshold, expiry) went out."""
         return f"{self._p}:remind:{token_id}:{threshold}:{expiry}"
 
+    def digest_sent(self, channel: str, day: str) -> str:
+        """String: the daily digest for (approval channel, UTC day) went out."""
+        return f"{self._p}:digest:{channel}:{day}"
+
     def lock(self, name: str) -> str:
+        """String: a lease (random holder value, PX ttl), e.g. the sweep's single-leader lock."""
         return f"{self._p}:lock:{name}"
 
     # caches -----------------------------------------------------------------------------

@@ -11,15 +11,16 @@ and a second arrival of the same op id (redis-py retries on connection errors) g
 back without writing anything. Refusals a person caused are audited (action ``refused``);
 ``IN_PROGRESS`` (a double click) and a late ``expire`` write nothing.
 
-Lifetimes: a pending request's hash expires ``ttl + grace`` after creation (the sweep should
-expire it before); from ``collecting`` on, and in final states, it is kept for ``retention``.
-Indexes: ``pending_index`` (ids of pending requests by creation time) and one sorted set per
+Lifetimes: a pending request's hash expires ``ttl + grace`` after creation (housekeeping
+expires it before); from ``approved`` on, and in final states, it is kept for ``retention``.
+Indexes: ``pending_index`` (ids of pending requests by creation time), ``approved_index``
+(approved, not yet collected, by decision time: the claim ttl runs from there), ``rotations``
+(written by ``complete`` for a rotation; see `bot.store.lifecycle`) and one sorted set per
 requester, trimmed to the newest `USER_INDEX_SIZE`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,30 +30,15 @@ from bot.domain.audit import AuditAction, Outcome, Refusal
 from bot.domain.errors import UnknownRequest
 from bot.domain.models import RequestState, TokenAsk, TokenRequest
 from bot.store.audit import AuditLog
-from bot.store.codec import (
-    as_str,
-    load_result,
-    ms,
-    pairs,
-    request_fields,
-    request_from_hash,
-    to_iso,
-    to_ms,
-)
+from bot.store.codec import as_str, ms, request_fields, request_from_hash, to_iso, to_ms
 from bot.store.keys import Keys
 from bot.store.scripts import audit_script, source, transition_script
+from bot.store.transitions import Stepper, Transition
+
+__all__ = ["SYSTEM_ACTOR", "RequestStore", "Transition"]
 
 SYSTEM_ACTOR = "regbot"
 USER_INDEX_SIZE = 200
-
-
-@dataclass(frozen=True)
-class Transition:
-    applied: bool
-    request: TokenRequest | None
-    refusal: Refusal | None = None
-    approvals: int = 0
-    detail: str = ""  # for a refusal: what the request had become ("already approved by U1 at …")
 
 
 class RequestStore:
@@ -71,6 +57,7 @@ class RequestStore:
         self._retention_ms = ms(retention)
         self._grace = grace
         self._audit = AuditLog(redis, keys, maxlen=audit_maxlen)
+        self._stepper = Stepper(keys, audit_maxlen, self._retention_ms)
         self._create = audit_script(redis, "request_create")
         self._hset_if_exists = redis.register_script(source("hset_if_exists"))
         self._steps = {
@@ -182,6 +169,7 @@ class RequestStore:
             comment or "",
             to_ms(at),
             detail,
+            extra_keys=[self._keys.approved_index()],
         )
 
     async def deny(
@@ -212,7 +200,12 @@ class RequestStore:
         owner = as_str(
             requester
         )  # never changes, so building keys from it before the script is safe
-        extra_keys = [self._keys.token_owner(token_id), self._keys.user_tokens(owner)]
+        extra_keys = [
+            self._keys.token_owner(token_id),
+            self._keys.user_tokens(owner),
+            self._keys.approved_index(),
+            self._keys.rotations(),
+        ]
         return await self._step(
             "complete",
             request_id,
@@ -222,6 +215,7 @@ class RequestStore:
             token_id,
             token_name,
             owner,
+            to_ms(at),
             extra_keys=extra_keys,
         )
 
@@ -240,7 +234,15 @@ class RequestStore:
 
     async def expire(self, request_id: str, *, at: datetime, reason: str, op_id: str) -> Transition:
         """pending or approved -> expired; anything else is left alone and not audited."""
-        return await self._step("expire", request_id, SYSTEM_ACTOR, at, op_id, reason)
+        return await self._step(
+            "expire",
+            request_id,
+            SYSTEM_ACTOR,
+            at,
+            op_id,
+            reason,
+            extra_keys=[self._keys.approved_index()],
+        )
 
     async def audit_refusal(
         self, request_id: str, *, actor: str, at: datetime, refusal: Refusal, detail: str
@@ -268,24 +270,8 @@ class RequestStore:
         *extra: Any,
         extra_keys: list[str] | None = None,
     ) -> Transition:
-        keys = [
-            self._keys.request(request_id),
-            self._keys.request_approvals(request_id),
-            self._keys.audit_stream(),
-            self._keys.audit_head(),
-            self._keys.pending_index(),
-            *(extra_keys or []),
-        ]
-        args = [op_id, actor, to_iso(at), self._maxlen, self._retention_ms, *extra]
-        result_text, fields, approvals = await self._steps[step](keys=keys, args=args)
-        result = load_result(as_str(result_text))
-        request = request_from_hash(pairs(fields), approvals) if fields else None
-        return Transition(
-            applied=bool(result["applied"]),
-            request=request,
-            refusal=Refusal(result["refusal"]) if result["refusal"] else None,
-            approvals=int(result["approvals"]),
-            detail=str(result["detail"]),
+        return await self._stepper.run(
+            self._steps[step], request_id, actor, at, op_id, *extra, extra_keys=extra_keys
         )
 
     async def _get_many(self, ids: list[str]) -> list[TokenRequest]:

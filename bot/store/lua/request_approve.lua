@@ -1,3 +1,4 @@
+-- KEYS: 6 approved index (approved, not yet collected, by decision time)
 -- ARGV: 6 ask json ("" = keep), 7 registry id of that ask, 8 narrowed ("" = keep), 9 comment,
 --       10 approval time (epoch ms), 11 extra audit detail
 if STATE ~= 'pending' then
@@ -31,6 +32,8 @@ if count >= quorum then
     redis.call('HSET', REQ, 'comment', ARGV[9])
   end
   redis.call('ZREM', PENDING, field('id'))
+  redis.call('ZADD', KEYS[6], ARGV[10], field('id'))
+  keep_for_retention() -- outlives the pending ttl: the claim ttl runs from here (housekeeping)
   audit('approved', 'ok', detail)
 else
   audit('approval_recorded', 'ok', detail)

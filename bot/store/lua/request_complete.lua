@@ -1,5 +1,7 @@
--- KEYS: 6 ownership hash of the new token, 7 requester's token set
--- ARGV: 6 token id, 7 token name, 8 requester the caller read (KEYS[7] was built from it)
+-- KEYS: 6 ownership hash of the new token, 7 requester's token set, 8 approved index,
+--       9 rotations (a rotation's old token gets its grace period from now)
+-- ARGV: 6 token id, 7 token name, 8 requester the caller read (KEYS[7] was built from it),
+--       9 now (epoch ms)
 if STATE ~= 'collecting' then
   return refuse('complete', 'stale', stale_detail())
 end
@@ -13,6 +15,10 @@ redis.call('HSET', KEYS[6],
   'registry_name', ask.registry_name, 'token_name', ARGV[7], 'request_id', field('id'),
   'created_at', AT)
 redis.call('SADD', KEYS[7], ARGV[6])
+redis.call('ZREM', KEYS[8], field('id'))
+if field('kind') == 'rotate' and field('target_token_id') ~= '' then
+  redis.call('ZADD', KEYS[9], ARGV[9], field('id'))
+end
 keep_for_retention()
 audit('created', 'ok', 'token ' .. ARGV[7])
 audit('delivered', 'ok', 'to ' .. ARGV[8])

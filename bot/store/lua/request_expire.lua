@@ -1,10 +1,11 @@
--- ARGV: 6 reason. A request already past pending/approved is left alone, unaudited: the
--- sweep simply came late.
+-- KEYS: 6 approved index. ARGV: 6 reason.
+-- A request already past pending/approved is left alone, unaudited: the sweep simply came late.
 if STATE ~= 'pending' and STATE ~= 'approved' then
   return quiet_refusal('stale', stale_detail())
 end
 redis.call('HSET', REQ, 'state', 'expired', 'expired_at', AT)
 redis.call('ZREM', PENDING, field('id'))
+redis.call('ZREM', KEYS[6], field('id'))
 keep_for_retention()
 audit('expired', 'ok', ARGV[6])
 return finish(true, '', '')
