@@ -16,12 +16,13 @@ from datetime import timedelta
 
 from bot.clock import Clock
 from bot.domain.audit import AuditAction
-from bot.domain.errors import NotAllowed, ServiceUnavailable, UnknownRequest
-from bot.domain.models import TokenRequest
+from bot.domain.errors import AlreadyDecided, NotAllowed, ServiceUnavailable, UnknownRequest
+from bot.domain.models import RequestKind, TokenRequest
 from bot.ionos.errors import IonosApiError, IonosError, IonosUnavailable
 from bot.ionos.models import Scope, Token, TokenSpec, TokenStatus
 from bot.logs import hidden
 from bot.services.catalog import RegistryCatalog
+from bot.services.lifecycle_ports import CollectFollowUp
 from bot.services.ports import DeliveredCredentials, Notifier, RequestRepository, TokensApi
 from bot.services.requests import refusal_error
 from bot.services.words import expiry_words
@@ -52,7 +53,9 @@ class DeliveryService:
         catalog: RegistryCatalog,
         notifier: Notifier,
         clock: Clock,
+        rotations: CollectFollowUp | None = None,
     ) -> None:
+        self._rotations = rotations  # offers "I've switched" once a rotated token is delivered
         self._requests = requests
         self._api = api
         self._catalog = catalog
@@ -67,6 +70,8 @@ class DeliveryService:
             raise UnknownRequest("That request no longer exists (it may have expired).")
         if request.requester != actor:
             raise NotAllowed("Only the person who asked for this token can collect it.")
+        if request.kind is RequestKind.EXTEND:
+            raise AlreadyDecided("An extension has no token to collect: its new expiry is set.")
         claim = await self._requests.claim(
             request_id,
             actor=actor,
@@ -98,6 +103,9 @@ class DeliveryService:
             token_name=token.name,
             op_id=uuid.uuid4().hex,
         )
+        rotated = done.request is not None and done.request.kind is RequestKind.ROTATE
+        if done.applied and rotated and done.request and self._rotations is not None:
+            await self._rotations.delivered(done.request)
         return done.request or request
 
     async def _create(self, request: TokenRequest) -> Token:

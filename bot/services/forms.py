@@ -65,7 +65,7 @@ def suggest_token_name(user_name: str, registry_name: str, today: date) -> str:
     return f"{base}-{today:%Y%m%d}"
 
 
-def _check_expiry(day: date | None, now: datetime, max_days: int) -> tuple[datetime | None, str]:
+def check_expiry(day: date | None, now: datetime, max_days: int) -> tuple[datetime | None, str]:
     if day is None:
         return None, "Pick an expiry date."
     expiry = expiry_from_date(day, now)
@@ -118,7 +118,7 @@ def build_ask(
             errors[f"scope_actions_{index}"] = "Pick at least one of pull, push, delete."
         if repo and actions and f"scope_repo_{index}" not in errors:
             scopes.append(RepoScope(repository=repo, actions=actions))
-    expiry, problem = _check_expiry(form.expiry_date, now, max_expiry_days)
+    expiry, problem = check_expiry(form.expiry_date, now, max_expiry_days)
     if problem:
         errors["expiry"] = problem
     reason = form.reason.strip()

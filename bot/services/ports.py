@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -14,7 +14,8 @@ from pydantic import SecretStr
 
 from bot.domain.audit import AuditAction, Outcome, Refusal
 from bot.domain.models import TokenAsk, TokenRequest
-from bot.ionos.models import Registry, Token, TokenPatch, TokenSpec
+from bot.domain.reminders import Digest, Reminder
+from bot.ionos.models import Registry, Token, TokenPatch, TokensPage, TokenSpec
 
 
 class TokensApi(Protocol):
@@ -27,6 +28,10 @@ class TokensApi(Protocol):
     async def get_registry(self, registry_id: str) -> Registry: ...
 
     def iter_tokens(self, registry_id: str, *, page_size: int = 100) -> AsyncIterator[Token]: ...
+
+    def iter_token_pages(
+        self, registry_id: str, *, page_size: int = 100
+    ) -> AsyncIterator[TokensPage]: ...
 
     async def get_token(self, registry_id: str, token_id: str) -> Token: ...
 
@@ -81,6 +86,35 @@ class Notifier(Protocol):
         ...
 
 
+class ReminderNotifier(Protocol):
+    """How the expiry sweep tells people in Slack. Each call is one message; False means Slack
+    did not take it (429, 5xx, timeout, ``ok: false``, or the channel is still waiting out a
+    Retry-After) and the caller leaves it due for the next sweep."""
+
+    async def remind_owner(self, reminder: Reminder) -> bool:
+        """A DM to ``reminder.owner``: token, registry, scopes, expiry, Extend/Rotate/Disable."""
+        ...
+
+    async def report_unowned(self, channel: str, reminder: Reminder) -> bool:
+        """A token nobody owns (not made through regbot) crossed a threshold: tell approvers."""
+        ...
+
+    async def post_digest(self, digest: Digest) -> bool:
+        """The daily digest to ``digest.channel``."""
+        ...
+
+
+class SendOnce(Protocol):
+    """The send-once ledger (`bot.store.reminders.SendOnceLedger`); items are opaque keys."""
+
+    def reminder(self, token_id: str, threshold: str, expiry: datetime) -> str: ...
+    def digest(self, channel: str, day: date) -> str: ...
+    async def claim(self, item: str, claimant: str) -> bool: ...
+    async def mark_sent(self, item: str, keep: timedelta) -> None: ...
+    async def release(self, item: str, claimant: str) -> bool: ...
+    async def sent(self, item: str) -> bool: ...
+
+
 class Transitioned(Protocol):
     """The answer of a store transition (`bot.store.requests.Transition`)."""
 
@@ -92,6 +126,8 @@ class Transitioned(Protocol):
     def refusal(self) -> Refusal | None: ...
     @property
     def approvals(self) -> int: ...
+    @property
+    def detail(self) -> str: ...
 
 
 class RequestRepository(Protocol):

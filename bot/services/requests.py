@@ -26,6 +26,7 @@ from bot.policy import Policy
 from bot.services.approvers import ApproverDirectory
 from bot.services.catalog import RegistryCatalog
 from bot.services.forms import RequestForm, ReviewForm, build_ask, narrow_ask
+from bot.services.lifecycle_ports import ApprovalFollowUp
 from bot.services.ports import (
     Notifier,
     OwnershipRepository,
@@ -49,7 +50,9 @@ class RequestService:
         catalog: RegistryCatalog,
         notifier: Notifier,
         clock: Clock,
+        extensions: ApprovalFollowUp | None = None,
     ) -> None:
+        self._extensions = extensions  # applies an approved extension at once (no collect step)
         self._requests = requests
         self._ownership = ownership
         self._policy = policy
@@ -206,7 +209,10 @@ class RequestService:
         if not result.applied:
             raise refusal_error(result.refusal, request, actor)
         await self._notifier.update_approval_message(request)
-        if request.state is RequestState.APPROVED:
+        approved = request.state is RequestState.APPROVED
+        if approved and request.kind is RequestKind.EXTEND and self._extensions is not None:
+            return await self._extensions.approved(request, actor)
+        if approved:
             await self._notifier.tell_requester(request, RequesterNotice.APPROVED)
         elif request.state is RequestState.DENIED:
             await self._notifier.tell_requester(request, RequesterNotice.DENIED)

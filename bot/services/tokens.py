@@ -117,6 +117,11 @@ class TokenService:
     async def show(self, actor: str, registry_ref: str, token_ref: str) -> TokenView:
         return await self._permitted(actor, registry_ref, token_ref, "see")
 
+    async def check(self, actor: str, registry_ref: str, token_ref: str, verb: str) -> TokenView:
+        """The token, if `actor` may `verb` it (extend, rotate): its owner or an approver.
+        A refusal is audited with the verb."""
+        return await self._permitted(actor, registry_ref, token_ref, verb)
+
     async def check_delete(self, actor: str, registry_ref: str, token_ref: str) -> TokenView:
         """Permission for the confirm step of a delete (nothing changes yet)."""
         return await self._permitted(actor, registry_ref, token_ref, "delete")

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from bot.domain.models import RequestState, TokenRequest, strongest_action
+from bot.domain.models import RequestKind, RequestState, TokenRequest, strongest_action
 from bot.services.words import clock_time, expiry_words, mention, scope_words, when
 from handlers.ids import ActionId, BlockId, Callback
 from handlers.views.blocks import (
@@ -28,17 +28,34 @@ class ReviewMeta(BaseModel):
     request_id: str
 
 
+TITLES = {
+    RequestKind.NEW: "Registry token request",
+    RequestKind.EXTEND: "Extend a registry token",
+    RequestKind.ROTATE: "Rotate a registry token",
+}
+
+
 def summary_text(request: TokenRequest) -> str:
     ask = request.ask
     power = strongest_action(ask.scopes).value
-    return f"{mention(request.requester)} asks for a *{power}* token on *{ask.registry_name}*"
+    who, where = mention(request.requester), f"*{ask.registry_name}*"
+    old = f"`{request.target_token_name}`"
+    match request.kind:
+        case RequestKind.EXTEND:
+            return f"{who} asks to *extend* the *{power}* token {old} on {where}"
+        case RequestKind.ROTATE:
+            return f"{who} asks to *rotate* the *{power}* token {old} on {where} (same scopes)"
+        case _:
+            return f"{who} asks for a *{power}* token on {where}"
 
 
 def request_fields(request: TokenRequest, now: datetime) -> list[str]:
     ask = request.ask
+    name = "New token" if request.kind is RequestKind.ROTATE else "Token name"
+    expires = "New expiry" if request.kind is RequestKind.EXTEND else "Expires"
     return [
-        f"*Token name*\n`{ask.token_name}`",
-        f"*Expires*\n{expiry_words(ask.expiry, now)}",
+        f"*{name}*\n`{ask.token_name}`",
+        f"*{expires}*\n{expiry_words(ask.expiry, now)}",
         "*Repositories*\n" + "\n".join(scope_words(s) for s in ask.scopes),
         f"*Approvals needed*\n{request.quorum}",
     ]
@@ -53,12 +70,17 @@ def outcome_text(request: TokenRequest) -> str:
             if request.narrowed:
                 text += f" — narrowed: {request.narrowed}"
             if request.state is RequestState.COLLECTED:
-                text += ". Token collected."
+                extended = request.kind is RequestKind.EXTEND
+                text += ". New expiry set on IONOS." if extended else ". Token collected."
+            elif request.kind is RequestKind.EXTEND and request.state is RequestState.APPROVED:
+                text += ". IONOS has not taken the new expiry yet: retry below."
             return text
         case RequestState.DENIED:
             return f":no_entry: Denied by {by}{at}"
+        case RequestState.EXPIRED if request.decided_by:
+            return f":hourglass: Approved by {by}{at}, then expired: not collected in time."
         case RequestState.EXPIRED:
-            return ":hourglass: Expired without being used."
+            return ":hourglass: Expired: nobody decided in time."
         case RequestState.CANCELLED:
             return ":wastebasket: Cancelled."
         case _:
@@ -68,7 +90,7 @@ def outcome_text(request: TokenRequest) -> str:
 
 def approval_message(request: TokenRequest, now: datetime) -> dict[str, Any]:
     blocks: list[Block] = [
-        header("Registry token request"),
+        header(TITLES[request.kind]),
         section(summary_text(request), fields=request_fields(request, now)),
         section(f"*Reason*\n>{request.ask.reason}"),
     ]
@@ -87,6 +109,9 @@ def approval_message(request: TokenRequest, now: datetime) -> dict[str, Any]:
                 ],
             )
         )
+    elif request.kind is RequestKind.EXTEND and request.state is RequestState.APPROVED:
+        retry = button("Retry the extension", ActionId.RETRY_EXTEND, request.id, style="primary")
+        blocks.append(actions(BlockId.APPROVAL_ACTIONS, [retry]))
     text = f"Token request from {mention(request.requester)} for {request.ask.registry_name}"
     return message(text, blocks)
 

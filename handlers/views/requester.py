@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.domain.models import RequestState, TokenRequest
+from bot.domain.models import RequestKind, RequestState, TokenRequest
 from bot.services.ports import DeliveredCredentials, RequesterNotice
 from bot.services.words import expiry_words, mention, scope_words, when
 from handlers.ids import ActionId, BlockId
@@ -15,6 +15,11 @@ from handlers.views.blocks import Block, actions, button, context, message, sect
 def _what(request: TokenRequest, now: datetime) -> str:
     ask = request.ask
     scopes = "; ".join(scope_words(s) for s in ask.scopes)
+    old = f"`{request.target_token_name}` on *{ask.registry_name}*"
+    if request.kind is RequestKind.EXTEND:
+        return f"extension of {old} to {expiry_words(ask.expiry, now)}"
+    if request.kind is RequestKind.ROTATE:
+        return f"rotation of {old}: new token `{ask.token_name}` ({scopes})"
     return (
         f"token `{ask.token_name}` on *{ask.registry_name}* ({scopes}), "
         f"expiring {expiry_words(ask.expiry, now)}"

@@ -25,6 +25,8 @@ def help_message(command: str) -> dict[str, Any]:
         f"`{c} show <registry> <token>` — one token's scopes, status and expiry",
         f"`{c} disable <registry> <token>` / `{c} enable <registry> <token>`",
         f"`{c} delete <registry> <token>` — asks you to confirm",
+        f"`{c} extend <registry> <token>` — ask for a later expiry (approvers decide)",
+        f"`{c} rotate <registry> <token>` — ask for a successor with the same scopes",
         f"`{c} pending` — requests waiting for your decision",
         f"`{c} audit [registry [token]]` — the latest audit entries (approvers)",
         f"`{c} help` — this message",

@@ -10,6 +10,7 @@ import redis.asyncio as aioredis
 from aiohttp import web
 
 from bot.app import assemble
+from bot.clock import Clock
 from bot.fakes.ionos import FakeIonos
 from bot.fakes.slack import FakeSlack, hooks_url, serve_fake_slack
 from bot.policy import Policy
@@ -39,10 +40,17 @@ def policy() -> Policy:
 
 
 @pytest.fixture
+def clock() -> Clock | None:
+    """The bot's clock: None is the system clock. A module that moves time overrides this
+    fixture with a `FakeClock`; the bot and the IONOS stand-in then share it."""
+    return None
+
+
+@pytest.fixture
 async def harness(
-    redis_server: RedisServer, fake_slack: FakeSlack, policy: Policy
+    redis_server: RedisServer, fake_slack: FakeSlack, policy: Policy, clock: Clock | None
 ) -> AsyncIterator[Harness]:
-    ionos = FakeIonos()
+    ionos = FakeIonos(clock=clock)
     registries = {
         name: ionos.add_registry(name, location="de/fra")
         for name in ("team-registry", "prod-registry")
@@ -58,7 +66,7 @@ async def harness(
             redis_url=redis_server.url,
             regbot_namespace=namespace,
         )
-        async with assemble(settings, policy) as bot:
+        async with assemble(settings, policy, clock=clock) as bot:
             runner = web.AppRunner(bot.web_app)
             await runner.setup()
             site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -57,6 +57,10 @@ class Harness:
     keys: Keys
     registries: dict[str, FakeRegistry] = field(default_factory=dict)
 
+    def today(self) -> date:
+        """Today by the bot's clock (a `FakeClock` in modules that override ``clock``)."""
+        return self.bot.services.clock.now().date()
+
     # -- waiting for work done after the ack ---------------------------------------------
 
     async def wait_for(self, condition: Callable[[], object], what: str, limit: float = 10) -> None:
@@ -145,7 +149,7 @@ class Harness:
             BlockId.TOKEN_NAME: {ActionId.INPUT: text_value(name)},
             BlockId.EXPIRY: {
                 ActionId.INPUT: date_value(
-                    (expiry or date.today() + timedelta(days=10)).isoformat()
+                    (expiry or self.today() + timedelta(days=10)).isoformat()
                 )
             },
             BlockId.REASON: {ActionId.INPUT: text_value(reason)},
