@@ -1,13 +1,13 @@
 """The composition root: settings in, a running bot out.
 
-This is the one module that reads settings, opens the Redis connection pool, the IONOS
-HTTP client and the Slack Web API client, builds the stores and services, and registers
-the Slack handlers. Everything else receives what it needs through its constructor.
+This is the one module that opens the Redis connection pool, the IONOS HTTP client and
+the Slack Web API client, builds the stores and services, and registers the Slack handlers.
+Everything else receives what it needs through its constructor. Running it — HTTP or
+Socket Mode, signals, graceful shutdown — is `bot.serve`.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import logging
@@ -20,6 +20,7 @@ from aiohttp import web
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff
+from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -27,39 +28,59 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock, SystemClock
+from bot.inflight import InFlight
 from bot.ionos.auth import auth_from
 from bot.ionos.client import IonosClient
 from bot.ionos.errors import IonosError
-from bot.logs import configure_logging, install_redaction
+from bot.logs import install_redaction
+from bot.metrics import Metrics
 from bot.policy import Policy, PolicyError
+from bot.scheduler import Scheduler
 from bot.services.approvers import ApproverDirectory
 from bot.services.catalog import RegistryCatalog
 from bot.services.delivery import DeliveryService
+from bot.services.extension import ExtensionApplier
+from bot.services.lifecycle import LifecycleService
+from bot.services.lifecycle_asks import LifecycleAsks
+from bot.services.reminders import ReminderService
 from bot.services.requests import RequestService
+from bot.services.rotation import RotationService
 from bot.services.tokens import TokenService
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store.audit import AuditLog
 from bot.store.keys import Keys
+from bot.store.lifecycle import LifecycleStore
+from bot.store.locks import RedisLock
 from bot.store.ownership import OwnershipStore
+from bot.store.reminders import SendOnceLedger
 from bot.store.requests import RequestStore
-from bot.web import make_web_app
+from bot.web import HealthCheck, make_web_app
 from handlers.app import build_bolt_app
-from handlers.listeners import Services
+from handlers.lifecycle_notifier import SlackLifecycleNotifier
+from handlers.listeners import LifecycleServices, Services
 from handlers.notifier import SlackNotifier, SlackUserGroups
+from handlers.reminder_notifier import SlackReminderNotifier
 
 log = logging.getLogger(__name__)
 
 REGISTRY_CACHE_AGE = timedelta(minutes=5)
+SWEEP_LOCK_TTL = timedelta(seconds=60)  # renewed every 20 s while a sweep runs
 
 
 @dataclass
 class Bot:
-    web_app: web.Application
+    web_app: web.Application  # HTTP mode: /slack/events, /healthz, /metrics
     services: Services
     redis: Redis
     ionos: IonosClient
     slack: AsyncWebClient
     keys: Keys
+    bolt: AsyncApp
+    health: HealthCheck
+    metrics: Metrics
+    inflight: InFlight
+    reminders: ReminderService
+    scheduler: Scheduler  # started by `regbot serve`; `regbot sweep --once` runs one tick
 
 
 def redis_from(url: str) -> Redis:
@@ -77,23 +98,34 @@ def redis_from(url: str) -> Redis:
     return Redis(connection_pool=pool)
 
 
-def slack_client(settings: Settings) -> AsyncWebClient:
+def slack_client(settings: Settings, *, retries: bool = True) -> AsyncWebClient:
+    """``retries=False`` for the sweep's messages: a failed post is left for the next sweep
+    (no sleeping through Retry-After, no duplicate after a lost answer)."""
     return AsyncWebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=1),
             AsyncRateLimitErrorRetryHandler(max_retry_count=2),
-        ],
+        ]
+        if retries
+        else [],
     )
 
 
 @contextlib.asynccontextmanager
 async def assemble(
-    settings: Settings, policy: Policy, *, clock: Clock | None = None
+    settings: Settings,
+    policy: Policy,
+    *,
+    clock: Clock | None = None,
+    sweep_lock_ttl: timedelta = SWEEP_LOCK_TTL,
+    metrics: Metrics | None = None,
 ) -> AsyncIterator[Bot]:
     install_redaction()
     clock = clock or SystemClock()
+    metrics = metrics or Metrics()
+    inflight = InFlight()
     keys = Keys(namespace=settings.regbot_namespace)
     redis = redis_from(settings.redis_url)
     slack = slack_client(settings)
@@ -104,6 +136,7 @@ async def assemble(
         timeout=settings.ionos_timeout_seconds,
         max_in_flight=settings.ionos_max_in_flight,
         rate_per_second=settings.ionos_rate_per_second,
+        observe=metrics.observe_ionos,
     )
     try:
         requests = RequestStore(redis, keys)
@@ -112,34 +145,106 @@ async def assemble(
         approvers = ApproverDirectory(policy, SlackUserGroups(slack), clock)
         catalog = RegistryCatalog(ionos, clock, max_age=REGISTRY_CACHE_AGE)
         notifier = SlackNotifier(slack, clock)
-        services = Services(
-            requests=RequestService(
+        tokens = TokenService(
+            api=ionos,
+            catalog=catalog,
+            ownership=ownership,
+            audit=audit,
+            approvers=approvers,
+            clock=clock,
+        )
+        # -- token lifecycle: extend, rotate, housekeeping (issue 4) ----------------------
+        lifecycle_store = LifecycleStore(redis, keys)
+        lifecycle_notifier = SlackLifecycleNotifier(slack, clock)
+        rotation = RotationService(
+            requests=requests,
+            lifecycle=lifecycle_store,
+            api=ionos,
+            ownership=ownership,
+            approvers=approvers,
+            notifier=lifecycle_notifier,
+            policy=policy,
+            clock=clock,
+        )
+        extension = ExtensionApplier(
+            requests=requests,
+            lifecycle=lifecycle_store,
+            api=ionos,
+            ownership=ownership,
+            approvers=approvers,
+            notifier=notifier,
+            lifecycle_notifier=lifecycle_notifier,
+            clock=clock,
+        )
+        request_flow = RequestService(
+            requests=requests,
+            ownership=ownership,
+            policy=policy,
+            approvers=approvers,
+            catalog=catalog,
+            notifier=notifier,
+            clock=clock,
+            extensions=extension,
+        )
+        lifecycle = LifecycleServices(
+            asks=LifecycleAsks(
                 requests=requests,
-                ownership=ownership,
+                lifecycle=lifecycle_store,
+                flow=request_flow,
+                tokens=tokens,
+                api=ionos,
                 policy=policy,
-                approvers=approvers,
+                clock=clock,
+            ),
+            extension=extension,
+            rotation=rotation,
+            housekeeping=LifecycleService(
+                requests=requests,
+                lifecycle=lifecycle_store,
+                notifier=notifier,
+                lifecycle_notifier=lifecycle_notifier,
+                rotation=rotation,
+                policy=policy,
+            ),
+        )
+        # -- end of the token lifecycle block ----------------------------------------------
+        services = Services(
+            requests=request_flow,
+            delivery=DeliveryService(
+                requests=requests,
+                api=ionos,
                 catalog=catalog,
                 notifier=notifier,
                 clock=clock,
+                rotations=rotation,
             ),
-            delivery=DeliveryService(
-                requests=requests, api=ionos, catalog=catalog, notifier=notifier, clock=clock
-            ),
-            tokens=TokenService(
-                api=ionos,
-                catalog=catalog,
-                ownership=ownership,
-                audit=audit,
-                approvers=approvers,
-                clock=clock,
-            ),
+            tokens=tokens,
+            lifecycle=lifecycle,
             catalog=catalog,
             ownership=ownership,
             policy=policy,
             clock=clock,
             command=settings.slack_command,
+            decisions=metrics,
         )
-        bolt = build_bolt_app(slack, settings.slack_signing_secret.get_secret_value(), services)
+        reminders = ReminderService(
+            api=ionos,
+            ownership=ownership,
+            ledger=SendOnceLedger(redis, keys),
+            notifier=SlackReminderNotifier(slack_client(settings, retries=False), clock),
+            policy=policy,
+            clock=clock,
+        )
+        scheduler = Scheduler(
+            reminders,
+            lifecycle.housekeeping.housekeeping,  # nudges, request expiry, rotation grace
+            lambda: RedisLock(redis, keys, "sweep", sweep_lock_ttl),
+            clock,
+            policy.reminders.sweep_interval,
+        )
+        bolt = build_bolt_app(
+            slack, settings.slack_signing_secret.get_secret_value(), services, traffic=metrics
+        )
 
         async def health() -> dict[str, str]:
             checks = {"redis": "ok", "ionos": "ok"}
@@ -153,7 +258,23 @@ async def assemble(
                 checks["ionos"] = f"error: {type(exc).__name__}"
             return checks
 
-        yield Bot(make_web_app(bolt, health), services, redis, ionos, slack, keys)
+        web_app = make_web_app(
+            bolt, health, metrics=metrics.render, dispatching=inflight.dispatching
+        )
+        yield Bot(
+            web_app=web_app,
+            services=services,
+            redis=redis,
+            ionos=ionos,
+            slack=slack,
+            keys=keys,
+            reminders=reminders,
+            scheduler=scheduler,
+            bolt=bolt,
+            health=health,
+            metrics=metrics,
+            inflight=inflight,
+        )
     finally:
         await ionos.aclose()
         await redis.aclose()
@@ -169,26 +290,3 @@ def load_config() -> tuple[Settings, Policy]:
         print(f"regbot: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     return settings, policy
-
-
-def serve_command(args: argparse.Namespace) -> int:
-    settings, policy = load_config()
-    configure_logging(settings.log_level, settings.log_format)
-    port = args.port or settings.port
-    asyncio.run(_serve(settings, policy, port))
-    return 0
-
-
-async def _serve(settings: Settings, policy: Policy, port: int) -> None:
-    async with assemble(settings, policy) as bot:
-        runner = web.AppRunner(bot.web_app)
-        await runner.setup()
-        site = web.TCPSite(runner, settings.host, port)
-        await site.start()
-        log.info("regbot serving", extra={"port": port, "path": "/slack/events"})
-        with contextlib.suppress(IonosError):
-            await bot.services.catalog.refresh()
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await runner.cleanup()

@@ -26,9 +26,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="regbot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="run the bot (HTTP mode on --port)")
+    serve = sub.add_parser(
+        "serve", help="run the bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)"
+    )
     serve.add_argument("--port", type=int, default=None, help="HTTP port (default $PORT or 3000)")
-    serve.set_defaults(run=_lazy("bot.app:serve_command"))
+    serve.set_defaults(run=_lazy("bot.serve:serve_command"))
+
+    check = sub.add_parser(
+        "check-config", help="validate settings and policy, check Slack, IONOS and Redis"
+    )
+    check.set_defaults(run=_lazy("bot.check_config:check_config_command"))
 
     fake = sub.add_parser("fake-ionos", help="run the local IONOS Container Registry stand-in")
     fake.add_argument("--host", default="127.0.0.1")
@@ -46,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(run=_lazy("bot.store.audit_cli:export_command"))
     verify = audit_sub.add_parser("verify", help="check the audit hash chain")
     verify.set_defaults(run=_lazy("bot.store.audit_cli:verify_command"))
+
+    sweep = sub.add_parser("sweep", help="run the expiry sweep (reminders, digest) without serving")
+    sweep.add_argument("--once", action="store_true", help="one sweep, then exit (for cron)")
+    sweep.add_argument(
+        "--lock-ttl", type=float, default=60.0, help="seconds the sweep lock lives unrenewed"
+    )
+    sweep.set_defaults(run=_lazy("bot.sweep_cli:sweep_command"))
 
     demo = sub.add_parser("demo", help="play the whole story locally on embedded defaults")
     demo.set_defaults(run=_lazy("bot.demo:demo_command"))

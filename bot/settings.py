@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_IONOS_API_URL = "https://api.ionos.com/containerregistries"
@@ -45,6 +45,17 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=1, le=65535)
     log_level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
     log_format: str = Field(default="json", pattern=r"^(json|text)$")
+
+    @field_validator("slack_app_token", mode="before")
+    @classmethod
+    def _app_token(cls, value: object) -> object:
+        """Empty means unset (an ``.env`` line ``SLACK_APP_TOKEN=`` must not switch modes)."""
+        if value in ("", None):
+            return None
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        if not text.startswith("xapp-"):
+            raise ValueError("must be an app-level token (xapp-…), from Basic Information")
+        return value
 
     @model_validator(mode="after")
     def _one_ionos_credential(self) -> Settings:

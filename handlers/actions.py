@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.domain.models import RequestKind, RequestState, TokenRequest
 from handlers.ids import ActionId
 from handlers.listeners import Services, direct, ephemeral
 from handlers.modals import grow_request_modal
@@ -32,11 +33,7 @@ def register(app: AsyncApp, services: Services) -> None:
         reply = ephemeral(respond)
         async with reporting(reply, what="approve"):
             request = await services.requests.approve(_value(body), user)
-            await reply(
-                views.info_message(
-                    _approved_words(request.state.value, request.quorum, len(request.approvals))
-                )
-            )
+            await reply(views.info_message(_approved_words(request)))
 
     @app.action(ActionId.REVIEW)
     @app.action(ActionId.DENY)
@@ -99,7 +96,9 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack()  # the pick is read on submission
 
 
-def _approved_words(state: str, quorum: int, approvals: int) -> str:
-    if state == "pending":
-        return f"Your approval is recorded ({approvals} of {quorum})."
+def _approved_words(request: TokenRequest) -> str:
+    if request.state is RequestState.PENDING:
+        return f"Your approval is recorded ({len(request.approvals)} of {request.quorum})."
+    if request.kind is RequestKind.EXTEND:
+        return "Approved: the new expiry is set on IONOS and the requester has been told."
     return "Approved. The requester has been told and can collect the token."

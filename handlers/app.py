@@ -9,22 +9,33 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers import actions, commands, options, submissions
+from handlers import actions, commands, extend, lifecycle_actions, options, submissions
 from handlers.listeners import Services
+from handlers.traffic import TrafficCounter, add_traffic_counter
 
 log = logging.getLogger(__name__)
 
 
-def build_bolt_app(client: AsyncWebClient, signing_secret: str, services: Services) -> AsyncApp:
+def build_bolt_app(
+    client: AsyncWebClient,
+    signing_secret: str,
+    services: Services,
+    *,
+    traffic: TrafficCounter | None = None,
+) -> AsyncApp:
     app = AsyncApp(
         client=client,
         signing_secret=signing_secret,
         raise_error_for_unhandled_request=False,
     )
+    if traffic is not None:
+        add_traffic_counter(app, traffic)
     commands.register(app, services)
     actions.register(app, services)
     submissions.register(app, services)
     options.register(app, services)
+    lifecycle_actions.register(app, services)  # extend, rotate, disable/enable/delete now
+    extend.register(app, services)  # the extend modal
 
     @app.event("app_home_opened")
     async def on_home_opened() -> None:

@@ -8,17 +8,21 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ionos.models import TokenStatus
+from handlers.extend import open_extend_modal
 from handlers.listeners import Services, ephemeral
 from handlers.modals import open_request_modal
 from handlers.parse import split_args
 from handlers.reporting import reporting
 from handlers.views import tokens as views
+from handlers.views.lifecycle import rotation_asked
 
 USAGE = {
     "show": "show <registry> <token>",
     "disable": "disable <registry> <token>",
     "enable": "enable <registry> <token>",
     "delete": "delete <registry> <token>",
+    "extend": "extend <registry> <token>",
+    "rotate": "rotate <registry> <token>",
     "audit": "audit [registry [token]]",
     "list": "list [registry]",
     "request": "request [registry]",
@@ -51,7 +55,7 @@ async def _run(
 ) -> dict[str, Any] | None:
     now = services.clock.now()
     usage = f"{services.command} {USAGE.get(verb, '')}"
-    pair = verb in ("show", "disable", "enable", "delete")
+    pair = verb in ("show", "disable", "enable", "delete", "extend", "rotate")
     if (pair and len(args) != 2) or (verb in ("list", "request") and len(args) > 1):
         return views.usage_message("That is not quite right.", usage)
     if verb == "audit" and len(args) > 2:
@@ -71,6 +75,11 @@ async def _run(
             return views.token_changed(view, f"{verb}d")
         case "delete":
             return views.confirm_delete(await services.tokens.check_delete(user, *args))
+        case "extend":
+            await open_extend_modal(services, client, command["trigger_id"], user, *args)
+            return None
+        case "rotate":
+            return rotation_asked(*await services.lifecycle.asks.ask_rotation(user, *args))
         case "pending":
             return views.pending_listing(await services.requests.pending_for(user), now)
         case "audit":

@@ -32,6 +32,7 @@ class ActionId(StrEnum):
     ENABLE_NOW = "regbot.token.enable"
     DELETE_NOW = "regbot.token.delete"
     SWITCHED = "regbot.token.switched"  # rotation: "I've switched" (value: request id)
+    RETRY_EXTEND = "regbot.token.extend.retry"  # IONOS refused an approved extension (request id)
     # inputs (action ids inside input blocks)
     INPUT = "value"
 
@@ -46,6 +47,8 @@ class BlockId(StrEnum):
     SCOPES_ACTIONS = "scope_actions"
     APPROVAL_ACTIONS = "approval_actions"
     COLLECT_ACTIONS = "collect_actions"
+    LIFECYCLE_ACTIONS = "lifecycle_actions"  # switched / retry buttons in DMs
+    REMINDER_ACTIONS = "reminder_actions"
 
     @staticmethod
     def scope_repo(index: int) -> str:

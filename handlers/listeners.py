@@ -2,20 +2,53 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
+from bot.domain.models import RequestState, TokenRequest
 from bot.policy import Policy
 from bot.services.catalog import RegistryCatalog
 from bot.services.delivery import DeliveryService
+from bot.services.extension import ExtensionApplier
+from bot.services.lifecycle import LifecycleService
+from bot.services.lifecycle_asks import LifecycleAsks
 from bot.services.ports import OwnershipRepository
 from bot.services.requests import RequestService
+from bot.services.rotation import RotationService
 from bot.services.tokens import TokenService
 from handlers.reporting import Reply
+
+
+class DecisionCounter(Protocol):
+    def count_decision(self, outcome: str) -> None: ...
+
+
+class NotCounted:
+    """The `DecisionCounter` when no metrics are wired."""
+
+    def count_decision(self, outcome: str) -> None:
+        pass
+
+
+def decision_outcome(request: TokenRequest) -> str:
+    """The metrics label of an applied decision: approved, approval_recorded or denied."""
+    if request.state is RequestState.PENDING:
+        return "approval_recorded"  # quorum not reached yet
+    return "denied" if request.state is RequestState.DENIED else "approved"
+
+
+@dataclass(frozen=True)
+class LifecycleServices:
+    """Extend, rotate, and the housekeeping the scheduler runs."""
+
+    asks: LifecycleAsks
+    extension: ExtensionApplier
+    rotation: RotationService
+    housekeeping: LifecycleService
 
 
 @dataclass(frozen=True)
@@ -27,7 +60,10 @@ class Services:
     ownership: OwnershipRepository
     policy: Policy
     clock: Clock
+    lifecycle: LifecycleServices
     command: str = "/regtoken"
+    # handlers count decisions after the service call: decisions.count_decision(...)
+    decisions: DecisionCounter = field(default_factory=NotCounted)
 
 
 def ephemeral(respond: AsyncRespond) -> Reply:

@@ -1,8 +1,16 @@
 """Modal submissions: validated before the ack (errors shown on their fields), then the
-slow part after it."""
+slow part after it.
+
+The Redis work before the ack is bounded by `PRE_ACK_SECONDS`: Slack gives up on an ack after
+3 s (Bolt then answers 404 and the person sees an error with no words), so a Redis that answers
+late is reported in the modal instead, and the person submits again. Submitting again is safe:
+the modal's nonce makes one request, and a request stored by a submission that was answered
+"try again" is announced by the one that succeeds.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from redis.exceptions import RedisError
@@ -17,6 +25,12 @@ from handlers.parse import private_metadata, request_form, review_form, view_sta
 from handlers.reporting import REDIS_DOWN, reporting
 from handlers.views.approval import ReviewMeta
 from handlers.views.request_modal import RequestModalMeta
+
+PRE_ACK_SECONDS = 2.0  # of Slack's 3 s: the rest is for Bolt, the network and Slack itself
+REDIS_SLOW = (
+    "regbot's database did not answer in time. Please try again in a minute: "
+    "submitting again never makes a second request."
+)
 
 
 def field_errors(errors: dict[str, str], view: dict[str, Any], fallback: str) -> dict[str, str]:
@@ -40,7 +54,8 @@ def register(app: AsyncApp, services: Services) -> None:
         try:
             meta = private_metadata(view, RequestModalMeta)
             ask = requests.validate(request_form(view))
-            request, created = await requests.record(user, ask, nonce=meta.nonce)
+            async with asyncio.timeout(PRE_ACK_SECONDS):
+                request, created = await requests.record(user, ask, nonce=meta.nonce)
         except InvalidForm as exc:
             await ack(
                 response_action="errors", errors=field_errors(exc.errors, view, BlockId.REASON)
@@ -50,8 +65,14 @@ def register(app: AsyncApp, services: Services) -> None:
             words = exc.user_message if isinstance(exc, RegbotError) else REDIS_DOWN
             await ack(response_action="errors", errors={BlockId.REASON: words})
             return
+        except TimeoutError:
+            await ack(response_action="errors", errors={BlockId.REASON: REDIS_SLOW})
+            return
         await ack()
-        if created:
+        # A resubmitted modal finds the request its first submission stored; if that one was
+        # answered "try again" (so never announced), this submission announces it.
+        unannounced = request.approval_ts is None and request.requester == user
+        if created or unannounced:
             async with reporting(direct(client, user), what="announce request"):
                 await requests.announce(request)
 
@@ -62,9 +83,10 @@ def register(app: AsyncApp, services: Services) -> None:
         user = body["user"]["id"]
         try:
             meta = private_metadata(view, ReviewMeta)
-            request = await requests.get(meta.request_id)
-            review = review_form(view, len(request.ask.scopes))
-            await requests.check_review(request, user, review)
+            async with asyncio.timeout(PRE_ACK_SECONDS):
+                request = await requests.get(meta.request_id)
+                review = review_form(view, len(request.ask.scopes))
+                await requests.check_review(request, user, review)
         except InvalidForm as exc:
             await ack(
                 response_action="errors", errors=field_errors(exc.errors, view, BlockId.COMMENT)
@@ -77,6 +99,9 @@ def register(app: AsyncApp, services: Services) -> None:
         except (RegbotError, RedisError) as exc:
             words = exc.user_message if isinstance(exc, RegbotError) else REDIS_DOWN
             await ack(response_action="errors", errors={BlockId.COMMENT: words})
+            return
+        except TimeoutError:
+            await ack(response_action="errors", errors={BlockId.COMMENT: REDIS_SLOW})
             return
         await ack()
         async with reporting(direct(client, user), what="decide"):

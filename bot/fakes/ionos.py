@@ -25,9 +25,10 @@ Where the spec and the reference leave a question open, this is what the stand-i
   terraform test shows the API keeps ``backup``), ``actions`` strings from pull/push/delete
   (``null`` actions are read as ``[]``). ``status``: enabled|disabled, default enabled.
   Unknown JSON fields are ignored, wrong types are 400.
-* The password (``secrets.token_urlsafe``) is returned only by a create: POST 201 or a PUT
-  that creates (201). Everywhere else ``credentials.password`` is ``""``; ``username`` is the
-  token name. POST and PUT send ``Location``.
+* The password (``secrets.token_urlsafe``, or what ``password_factory`` makes) is returned
+  only by a create: POST 201 or a PUT that creates (201). Everywhere else
+  ``credentials.password`` is ``""``; ``username`` is the token name. POST and PUT send
+  ``Location``.
 * PUT on an existing id replaces expiry, scopes and status (absent = no expiry, no scopes,
   enabled); the name must be the same (else 400). It answers 201 — the only status the spec
   documents — without a password: the credentials are unchanged.
@@ -107,13 +108,17 @@ class FakeIonos:
         knobs: Knobs | None = None,
         max_limit: int = 1000,
         host_suffix: str = "cr.ionos.local",
+        password_factory: Callable[[], str] | None = None,
     ) -> None:
+        """``password_factory`` makes each new token's password (default: 32 random bytes,
+        URL-safe); tests pass one returning known sentinels to trace where a password goes."""
         self._bearer = frozenset(bearer_tokens)
         self._basic = dict({"fake-user": "fake-pass"} if basic_users is None else basic_users)
         self.clock: Clock = clock or SystemClock()
         self.knobs = knobs or Knobs()
         self.max_limit = max_limit
         self.host_suffix = host_suffix
+        self.password_factory = password_factory or _random_password
         self.requests: list[RecordedRequest] = []
         self.exchange_hooks: list[ExchangeHook] = []
         self._registries: dict[str, FakeRegistry] = {}
@@ -216,7 +221,7 @@ class FakeIonos:
             expiry=fields.expiry,
             scopes=list(fields.scopes or []),
             status=fields.status,
-            password=secrets.token_urlsafe(32),
+            password=self.password_factory(),
             audit=Audit(principal, self.clock.now()),
         )
         registry.tokens[token.id] = token
@@ -261,6 +266,10 @@ class FakeIonos:
                 request.method, request.path, dict(request.query), parsed, status, headers, dropped
             )
         )
+
+
+def _random_password() -> str:
+    return secrets.token_urlsafe(32)
 
 
 def _json_or_text(body: bytes) -> Any:

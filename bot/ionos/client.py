@@ -34,7 +34,7 @@ from bot.ionos.models import (
     TokenSpec,
 )
 from bot.ionos.pacing import Pacer
-from bot.ionos.requester import Requester, parse
+from bot.ionos.requester import Observer, Requester, parse
 from bot.ionos.retry import RetryPolicy
 
 DEFAULT_BASE_URL = "https://api.ionos.com/containerregistries"
@@ -55,10 +55,12 @@ class IonosClient:
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        observe: Observer | None = None,
     ) -> None:
         """``timeout`` bounds one attempt (httpx connect/read/write and a total around it);
         ``retry.deadline`` bounds a whole call. ``sleep`` and ``clock`` serve backoff and
-        pacing, so tests can record waits instead of waiting."""
+        pacing, so tests can record waits instead of waiting. ``observe(method, status,
+        seconds)`` is called after every HTTP attempt (status None: no answer) — for metrics."""
         self._requester = Requester(
             base_url or DEFAULT_BASE_URL,
             auth,
@@ -70,6 +72,7 @@ class IonosClient:
             transport=transport,
             sleep=sleep,
             clock=clock,
+            observe=observe,
         )
 
     @property

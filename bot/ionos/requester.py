@@ -11,7 +11,8 @@ whole call, retries and waits included, is bounded by ``RetryPolicy.deadline`` b
 httpx has no total timeout of its own.
 
 One DEBUG line per attempt on ``bot.ionos``: method, path, status, elapsed, attempt —
-never a body, a header or a query value.
+never a body, a header or a query value. An optional ``observe(method, status, seconds)``
+callback sees the same attempt (status None when no answer came): the metrics' seam.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ log = logging.getLogger("bot.ionos")
 
 M = TypeVar("M", bound=BaseModel)
 Sleep = Callable[[float], Awaitable[None]]
+Observer = Callable[[str, int | None, float], None]
 
 
 class Requester:
@@ -58,6 +60,7 @@ class Requester:
         transport: httpx.AsyncBaseTransport | None,
         sleep: Sleep,
         clock: Callable[[], float],
+        observe: Observer | None = None,
     ) -> None:
         if max_in_flight < 1:
             raise ValueError("max_in_flight must be at least 1")
@@ -82,6 +85,7 @@ class Requester:
         self._retry = retry
         self._sleep = sleep
         self._clock = clock
+        self._observe = observe
         self._rng = random.Random()  # noqa: S311 - jitter, not a secret
         self.pacer = Pacer(rate_per_second, sleep=sleep, clock=clock) if rate_per_second else None
 
@@ -161,14 +165,18 @@ class Requester:
                 result = IonosUnavailable(
                     f"no answer ({type(exc).__name__})", method=method, path=path
                 )
+            elapsed = time.perf_counter() - began
             log.debug(
                 "%s %s -> %s in %.1f ms (attempt %d)",
                 method,
                 path,
                 result.status_code if isinstance(result, httpx.Response) else result.summary,
-                (time.perf_counter() - began) * 1000,
+                elapsed * 1000,
                 attempt,
             )
+        if self._observe is not None:
+            status = result.status_code if isinstance(result, httpx.Response) else None
+            self._observe(method, status, elapsed)
         if isinstance(result, IonosUnavailable):
             raise result  # outside the handler: the httpx error (and its request) is not chained
         return result
@@ -204,4 +212,4 @@ def parse(model: type[M], response: httpx.Response, method: str, path: str) -> M
     )
 
 
-__all__ = ["Requester", "parse"]
+__all__ = ["Observer", "Requester", "parse"]
