@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from typing import Any
 
@@ -15,8 +16,13 @@ def _text(obj: Any) -> str:
     return ""
 
 
+_BOLD = re.compile(r"(?<![\w*])\*(\S(?:[^*\n]*\S)?)\*(?![\w*])")
+
+
 def _clean(text: str) -> str:
-    for old, new in (("*", ""), ("```", ""), ("`", ""), ("&gt;", ">")):
+    """Slack mrkdwn to plain text: bold markers, code ticks and quotes go; a lone * stays."""
+    text = _BOLD.sub(r"\1", text)
+    for old, new in (("```", ""), ("`", ""), ("&gt;", ">")):
         text = text.replace(old, new)
     return text
 

@@ -22,7 +22,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 TOKEN_NAME_RE = re.compile(r"^[A-Za-z][-A-Za-z0-9]{0,61}[A-Za-z0-9]$")
-REPOSITORY_RE = re.compile(r"^(\*|[a-z0-9]+(?:[._/-][a-z0-9]+)*\*?)$")
+REPOSITORY_RE = re.compile(r"^(\*|[a-z0-9]+(?:[._/-][a-z0-9]+)*(?:/\*|\*)?)$")
 
 
 class Action(StrEnum):

