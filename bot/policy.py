@@ -26,6 +26,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    PrivateAttr,
     ValidationError,
     model_validator,
 )
@@ -230,6 +231,7 @@ class Policy(_Section):
     reminders: Reminders = Reminders()
     usergroup_cache_seconds: Amount = 60  # 0: ask Slack on every check
     audit_retention_days: Count = 365
+    _effective: dict[str, RegistryPolicy] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _every_registry_is_decidable(self) -> Policy:
@@ -289,8 +291,12 @@ class Policy(_Section):
             raise UnknownRegistry(
                 f"No approvers are configured for registry {registry_name}; ask the bot's admins."
             )
-        override = self.registries.get(registry_name, RegistryOverride())
-        return RegistryPolicy(name=registry_name, **_merge(self.defaults, override))
+        known = self._effective.get(registry_name)
+        if known is None:  # the policy is frozen: merge each registry once
+            override = self.registries.get(registry_name, RegistryOverride())
+            known = RegistryPolicy(name=registry_name, **_merge(self.defaults, override))
+            self._effective[registry_name] = known
+        return known
 
     def to_mapping(self) -> dict[str, Any]:
         """Plain data that `from_mapping` reads back into an equal policy (YAML-safe)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -169,3 +170,26 @@ async def test_registries_nobody_may_approve(groups: RecordingUserGroups, clock:
     ]
     with pytest.raises(UnknownRegistry):
         await directory.approvers_of("dev-registry")
+
+
+async def test_a_burst_on_a_cold_cache_asks_slack_once(
+    groups: RecordingUserGroups, directory: ApproverDirectory
+) -> None:
+    answers = await asyncio.gather(
+        *(directory.is_approver("UCAROL", "x-registry") for _ in range(50))
+    )
+    assert all(answers)
+    assert groups.asked == ["SOPS"]
+
+
+async def test_a_shared_lookup_that_fails_fails_for_all_and_is_retried(
+    groups: RecordingUserGroups, directory: ApproverDirectory
+) -> None:
+    groups.failing = True
+    results = await asyncio.gather(
+        *(directory.is_approver("UCAROL", "x-registry") for _ in range(5)), return_exceptions=True
+    )
+    assert all(isinstance(r, SlackUnavailable) for r in results)
+    groups.failing = False
+    assert await directory.is_approver("UCAROL", "x-registry")
+    assert groups.asked == ["SOPS", "SOPS"]

@@ -8,6 +8,7 @@ calling service tells the person to try again.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
@@ -29,6 +30,9 @@ class ApproverDirectory:
         self._groups = groups
         self._clock = clock
         self._cache: dict[str, tuple[datetime, frozenset[str]]] = {}
+        # one Slack lookup per group at a time: a burst of clicks on a cold cache shares it
+        # (usergroups.users.list is a tier-2 method, about 20 calls a minute)
+        self._fetching: dict[str, asyncio.Future[frozenset[str]]] = {}
 
     async def is_approver(self, user_id: str, registry_name: str) -> bool:
         """True when the user is named in the registry's approvers or is in one of its groups.
@@ -80,7 +84,12 @@ class ApproverDirectory:
         cached = self._cache.get(group_id)
         if cached is not None and now < cached[0]:
             return cached[1]
-        members = await self._groups.members(group_id)
+        fetch = self._fetching.get(group_id)
+        if fetch is None:
+            fetch = asyncio.ensure_future(self._groups.members(group_id))
+            self._fetching[group_id] = fetch
+            fetch.add_done_callback(lambda _: self._fetching.pop(group_id, None))
+        members = await asyncio.shield(fetch)
         ttl = self._policy.usergroup_cache_ttl
         if ttl:
             self._cache[group_id] = (self._clock.now() + ttl, members)

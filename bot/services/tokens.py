@@ -64,17 +64,17 @@ class TokenService:
         registry = await self._catalog.resolve(registry_name)
         everyone = await self._approvers.is_approver(actor, registry.name)
         views: list[TokenView] = []
-        truncated = False
-        async for token in self._api.iter_tokens(registry.id):
-            owned = await self._ownership.get(token.id)
-            owner = owned.owner if owned else None
-            if not everyone and owner != actor:
-                continue
-            if len(views) >= LIST_LIMIT:
-                truncated = True
-                break
-            views.append(TokenView(registry, token, owner))
-        return TokenListing(views, registry, truncated)
+        async for page in self._api.iter_token_pages(registry.id):
+            tokens = page.items or []
+            owners = await self._ownership.owners_of([t.id for t in tokens])
+            for token in tokens:
+                owner = owners.get(token.id)
+                if not everyone and owner != actor:
+                    continue
+                if len(views) >= LIST_LIMIT:
+                    return TokenListing(views, registry, truncated=True)
+                views.append(TokenView(registry, token, owner))
+        return TokenListing(views, registry)
 
     async def _mine(self, actor: str) -> TokenListing:
         views: list[TokenView] = []

@@ -52,6 +52,14 @@ class OwnershipStore:
     async def get(self, token_id: str) -> TokenOwnership | None:
         return _ownership(await self._redis.hgetall(self._keys.token_owner(token_id)))
 
+    async def owners_of(self, token_ids: list[str]) -> dict[str, str]:
+        """Token id -> owner for those with an owner: one round trip for a whole page."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for token_id in token_ids:
+                pipe.hget(self._keys.token_owner(token_id), "owner")
+            replies = await pipe.execute()
+        return {t: as_str(o) for t, o in zip(token_ids, replies, strict=True) if o}
+
     async def of_user(self, user_id: str) -> list[TokenOwnership]:
         """The user's tokens, oldest first."""
         token_ids = sorted(
