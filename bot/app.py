@@ -241,6 +241,7 @@ async def assemble(
             lambda: RedisLock(redis, keys, "sweep", sweep_lock_ttl),
             clock,
             policy.reminders.sweep_interval,
+            on_report=metrics.record_sweep,
         )
         bolt = build_bolt_app(
             slack, settings.slack_signing_secret.get_secret_value(), services, traffic=metrics

@@ -23,6 +23,8 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
+from bot.services.reminders import SweepReport
+
 IONOS_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 SWEEP_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 
@@ -108,6 +110,17 @@ class Metrics:
 
     def observe_sweep(self, seconds: float) -> None:
         self._sweep.observe(seconds)
+
+    def record_sweep(self, report: SweepReport) -> None:
+        """What one sweep did: its reminders by outcome, and how long it took."""
+        for outcome, count in (
+            ("sent", report.reminders_sent),
+            ("failed", report.reminders_failed),
+            ("skipped", report.reminders_skipped),
+        ):
+            if count:
+                self._reminders.labels(outcome=outcome).inc(count)
+        self.observe_sweep(report.duration.total_seconds())
 
     def render(self) -> tuple[bytes, str]:
         """The registry in the Prometheus text format, and its content type."""

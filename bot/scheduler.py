@@ -64,6 +64,7 @@ class Scheduler:
         period: timedelta,
         *,
         renew_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_report: Callable[[SweepReport], None] | None = None,
     ) -> None:
         self._reminders = reminders
         self._housekeeping = lifecycle_housekeeping
@@ -71,6 +72,7 @@ class Scheduler:
         self._clock = clock
         self._period = period
         self._renew_sleep = renew_sleep
+        self._on_report = on_report  # e.g. metrics: reminders sent, sweep duration
         self._task: asyncio.Task[None] | None = None
 
     # one tick -------------------------------------------------------------------------------
@@ -90,6 +92,8 @@ class Scheduler:
         keeper = asyncio.create_task(self._keep(lock, halt))
         try:
             report = await self._reminders.sweep(self._clock.now(), halt=halt)
+            if self._on_report is not None:
+                self._on_report(report)
             if self._housekeeping is not None and not halt.is_set():
                 await self._run_housekeeping()
         finally:

@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.models import RequestKind, RequestState, TokenRequest
 from handlers.ids import ActionId
-from handlers.listeners import Services, direct, ephemeral
+from handlers.listeners import Services, decision_outcome, direct, ephemeral
 from handlers.modals import grow_request_modal
 from handlers.reporting import reporting
 from handlers.views import tokens as views
@@ -33,6 +33,7 @@ def register(app: AsyncApp, services: Services) -> None:
         reply = ephemeral(respond)
         async with reporting(reply, what="approve"):
             request = await services.requests.approve(_value(body), user)
+            services.decisions.count_decision(decision_outcome(request))
             await reply(views.info_message(_approved_words(request)))
 
     @app.action(ActionId.REVIEW)

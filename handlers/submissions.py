@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.domain.errors import InvalidForm, InvalidInput, RegbotError
 from bot.services.requests import RequestService
 from handlers.ids import BlockId, Callback
-from handlers.listeners import Services, direct
+from handlers.listeners import Services, decision_outcome, direct
 from handlers.parse import private_metadata, request_form, review_form, view_state
 from handlers.reporting import REDIS_DOWN, reporting
 from handlers.views.approval import ReviewMeta
@@ -106,6 +106,7 @@ def register(app: AsyncApp, services: Services) -> None:
         await ack()
         async with reporting(direct(client, user), what="decide"):
             if review.decision == "deny":
-                await requests.deny(request.id, user, review.comment)
+                decided = await requests.deny(request.id, user, review.comment)
             else:
-                await requests.approve(request.id, user, review)
+                decided = await requests.approve(request.id, user, review)
+            services.decisions.count_decision(decision_outcome(decided))

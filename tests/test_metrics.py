@@ -4,6 +4,7 @@ labels."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from bot.ionos.client import IonosClient, auth_from
 from bot.ionos.errors import IonosUnavailable, Unauthorized
 from bot.ionos.retry import RetryPolicy
 from bot.metrics import Metrics, ionos_error_kind
+from bot.services.reminders import SweepReport
 from handlers.ids import ActionId, Callback
 from handlers.traffic import classify
 
@@ -173,3 +175,17 @@ def test_slack_requests_are_labelled_from_closed_vocabularies(
     body: dict[str, Any], labels: tuple[str, str]
 ) -> None:
     assert classify(body) == labels
+
+
+def test_a_sweep_report_feeds_reminders_and_duration() -> None:
+    metrics = Metrics()
+    report = SweepReport(
+        started=datetime(2026, 11, 26, tzinfo=UTC),
+        reminders_sent=3,
+        reminders_failed=1,
+        duration=timedelta(seconds=2.5),
+    )
+    metrics.record_sweep(report)
+    assert value(metrics, "regbot_reminders_sent_total", outcome="sent") == 3
+    assert value(metrics, "regbot_reminders_sent_total", outcome="failed") == 1
+    assert value(metrics, "regbot_sweep_duration_seconds_sum") == pytest.approx(2.5)

@@ -44,3 +44,14 @@ async def test_a_small_registry_list_is_a_static_select(harness: Harness) -> Non
     assert registry["element"]["type"] == "static_select"
     names = sorted(o["text"]["text"].split()[0] for o in registry["element"]["options"])
     assert names == ["prod-registry", "team-registry"]
+
+
+async def test_decisions_and_requests_show_in_metrics(harness: Harness) -> None:
+    await harness.submit_request("UDEV")
+    await harness.click(ActionId.APPROVE, "UAPP1", await harness.request_id_posted())
+    url = harness.driver.url.removesuffix("/slack/events") + "/metrics"
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        assert response.status == 200
+        text = await response.text()
+    assert 'regbot_decisions_total{outcome="approved"} 1.0' in text
+    assert 'regbot_slack_requests_total{kind="action",name="regbot.approve"} 1.0' in text
