@@ -74,6 +74,7 @@ class Scheduler:
         self._renew_sleep = renew_sleep
         self._on_report = on_report  # e.g. metrics: reminders sent, sweep duration
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     # one tick -------------------------------------------------------------------------------
     async def tick(self) -> Tick:
@@ -126,22 +127,29 @@ class Scheduler:
     # the loop -------------------------------------------------------------------------------
     def start(self) -> None:
         if self._task is None or self._task.done():
+            self._stopping = False
             self._task = asyncio.create_task(self._loop(), name="regbot-scheduler")
 
     async def stop(self) -> None:
-        """Cancel the loop (a sweep in progress stops where it is) and wait for it."""
+        """Cancel the loop (a sweep in progress stops where it is) and wait for it.
+
+        A cancellation can be absorbed below us (Python 3.11's TaskGroup may swallow one
+        that races with a failing child), so the loop also checks a flag, and the cancel is
+        repeated until the task is done."""
         task, self._task = self._task, None
         if task is None:
             return
-        task.cancel()
-        await asyncio.wait([task])
+        self._stopping = True
+        while not task.done():
+            task.cancel()
+            await asyncio.wait([task], timeout=1.0)
 
     @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self.tick()
             except Exception:  # log and try again next period
