@@ -14,7 +14,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aiohttp import web
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -89,7 +89,9 @@ def redis_from(url: str) -> Redis:
     pool = BlockingConnectionPool.from_url(
         url,
         max_connections=64,
-        timeout=1.0,
+        # waiting for a free connection under a burst is normal; the pre-ack paths are
+        # bounded on their own (handlers/submissions.py), so this can be generous
+        timeout=5.0,
         decode_responses=True,
         socket_timeout=1.0,
         socket_connect_timeout=1.0,
@@ -216,6 +218,7 @@ async def assemble(
                 catalog=catalog,
                 notifier=notifier,
                 clock=clock,
+                ownership=ownership,
                 rotations=rotation,
             ),
             tokens=tokens,
@@ -235,9 +238,14 @@ async def assemble(
             policy=policy,
             clock=clock,
         )
+
+        async def housekeeping(now: datetime) -> None:
+            await lifecycle.housekeeping.housekeeping(now)
+            await audit.trim(older_than=now - policy.audit_retention)
+
         scheduler = Scheduler(
             reminders,
-            lifecycle.housekeeping.housekeeping,  # nudges, request expiry, rotation grace
+            housekeeping,  # nudges, request expiry, rotation grace, audit retention
             lambda: RedisLock(redis, keys, "sweep", sweep_lock_ttl),
             clock,
             policy.reminders.sweep_interval,

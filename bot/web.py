@@ -32,9 +32,13 @@ Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
 def _well_formed(request: web.Request) -> bool:
-    timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
-    signature = request.headers.get("X-Slack-Signature", "")
-    return bool(_TIMESTAMP.match(timestamp) and _SIGNATURE.match(signature))
+    """Each signing header exactly once and of the right shape (a duplicated header would be
+    read as its first copy here and its last by Bolt)."""
+    timestamps = request.headers.getall("X-Slack-Request-Timestamp", [])
+    signatures = request.headers.getall("X-Slack-Signature", [])
+    if len(timestamps) != 1 or len(signatures) != 1:
+        return False
+    return bool(_TIMESTAMP.match(timestamps[0]) and _SIGNATURE.match(signatures[0]))
 
 
 def _events(bolt: AsyncApp, dispatching: DispatchScope) -> Handler:

@@ -10,27 +10,54 @@ request can be collected again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot.clock import Clock
-from bot.domain.audit import AuditAction
-from bot.domain.errors import AlreadyDecided, NotAllowed, ServiceUnavailable, UnknownRequest
+from bot.domain.audit import AuditAction, Refusal
+from bot.domain.errors import (
+    AlreadyDecided,
+    NotAllowed,
+    RegbotError,
+    ServiceUnavailable,
+    UnknownRequest,
+)
 from bot.domain.models import RequestKind, TokenRequest
-from bot.ionos.errors import IonosApiError, IonosError, IonosUnavailable
+from bot.ionos.errors import Conflict, IonosApiError, IonosError, IonosUnavailable
 from bot.ionos.models import Scope, Token, TokenSpec, TokenStatus
 from bot.logs import hidden
 from bot.services.catalog import RegistryCatalog
 from bot.services.lifecycle_ports import CollectFollowUp
-from bot.services.ports import DeliveredCredentials, Notifier, RequestRepository, TokensApi
+from bot.services.ports import (
+    DeliveredCredentials,
+    Notifier,
+    OwnershipRepository,
+    RequestRepository,
+    TokensApi,
+)
 from bot.services.requests import refusal_error
 from bot.services.words import expiry_words
 
 log = logging.getLogger(__name__)
 
 # A claim older than this belongs to a replica that died mid-collection; it may be taken over.
-CLAIM_STALE_AFTER = timedelta(minutes=2)
+# Longer than a delivery's background recording waits for Redis (about 10 minutes, below),
+# so a takeover never races a recording of a password that was in fact shown.
+CLAIM_STALE_AFTER = timedelta(minutes=15)
+# Recording a shown password waits for Redis for about 10 minutes (0.25 s doubling to 5 s).
+RECORD_ATTEMPTS = 125
+# How far IONOS's clock may be behind ours when telling our orphans from older tokens.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _made_by(token: Token, request: TokenRequest) -> bool:
+    """A token this request's collection created: made after the approval (minus skew)."""
+    created = token.metadata.created_date if token.metadata else None
+    approved = request.decided_at or request.created_at
+    return created is not None and created >= approved - CLOCK_SKEW
 
 
 def spec_for(request: TokenRequest) -> TokenSpec:
@@ -53,8 +80,13 @@ class DeliveryService:
         catalog: RegistryCatalog,
         notifier: Notifier,
         clock: Clock,
+        ownership: OwnershipRepository,
         rotations: CollectFollowUp | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        self._sleep = sleep  # backoff while recording a delivery waits for Redis
+        self._background: set[asyncio.Future[None]] = set()
+        self._ownership = ownership
         self._rotations = rotations  # offers "I've switched" once a rotated token is delivered
         self._requests = requests
         self._api = api
@@ -69,6 +101,13 @@ class DeliveryService:
         if request is None:
             raise UnknownRequest("That request no longer exists (it may have expired).")
         if request.requester != actor:
+            await self._requests.audit_refusal(
+                request.id,
+                actor=actor,
+                at=self._clock.now(),
+                refusal=Refusal.NOT_REQUESTER,
+                detail="collect: not the requester",
+            )
             raise NotAllowed("Only the person who asked for this token can collect it.")
         if request.kind is RequestKind.EXTEND:
             raise AlreadyDecided("An extension has no token to collect: its new expiry is set.")
@@ -95,18 +134,63 @@ class DeliveryService:
                 "Slack did not take the message with your password, so the token was deleted "
                 "again. Open this DM and click the button once more."
             )
+        op_id = uuid.uuid4().hex
+        try:
+            return await self._record(request, actor, token.id, token.name, op_id)
+        except RegbotError:
+            raise
+        except Exception:  # noqa: BLE001 - the store is away; keep trying after this reply
+            self._record_later(request, actor, token.id, token.name, op_id)
+            raise ServiceUnavailable(
+                "Your token was created and its password is shown above. regbot's database "
+                "is unreachable right now; it will record the token as soon as it is back."
+            ) from None
+
+    async def _record(
+        self, request: TokenRequest, actor: str, token_id: str, token_name: str, op_id: str
+    ) -> TokenRequest:
+        """collecting → collected, with ownership and audit (the same op id on every try, so
+        a retry that reaches Redis twice records once)."""
         done = await self._requests.complete(
             request.id,
             actor=actor,
             at=self._clock.now(),
-            token_id=token.id,
-            token_name=token.name,
-            op_id=uuid.uuid4().hex,
+            token_id=token_id,
+            token_name=token_name,
+            op_id=op_id,
         )
+        if done.applied:
+            await self._ownership.keep_until(token_id, request.ask.expiry)
         rotated = done.request is not None and done.request.kind is RequestKind.ROTATE
         if done.applied and rotated and done.request and self._rotations is not None:
             await self._rotations.delivered(done.request)
         return done.request or request
+
+    def _record_later(
+        self, request: TokenRequest, actor: str, token_id: str, token_name: str, op_id: str
+    ) -> None:
+        """The password was shown: the delivery must not be forgotten because Redis blinked.
+        Keep trying in the background (bounded), holding ids only — never the password."""
+
+        async def keep_trying() -> None:
+            delay = 0.25
+            for _ in range(RECORD_ATTEMPTS):
+                await self._sleep(delay)
+                delay = min(delay * 2, 5.0)
+                try:
+                    await self._record(request, actor, token_id, token_name, op_id)
+                except Exception:  # noqa: BLE001, S112 - still away: try again later
+                    continue
+                log.info("delivery recorded late", extra={"request_id": request.id})
+                return
+            log.error(
+                "delivery NOT recorded: token exists, request stays collecting",
+                extra={"request_id": request.id, "token_id": token_id},
+            )
+
+        task = asyncio.ensure_future(keep_trying())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def _create(self, request: TokenRequest) -> Token:
         registry_id = request.ask.registry_id
@@ -121,6 +205,17 @@ class DeliveryService:
             raise ServiceUnavailable(
                 "The IONOS API did not answer, so no token was made. Try again in a minute."
             ) from None
+        except Conflict as exc:
+            # An earlier click's create may have happened with its answer lost and its orphan
+            # not removed then: remove it now and create once more.
+            removed = await self._remove_orphan(request)
+            if removed.startswith("; orphan token"):
+                return await self._create_again(request, removed)
+            await self._release(request, AuditAction.CREATION_FAILED, f"{exc}{removed}")
+            raise ServiceUnavailable(
+                f"A token named `{request.ask.token_name}` already exists on "
+                f"{request.ask.registry_name}. Ask again with another name."
+            ) from None
         except IonosApiError as exc:
             await self._release(request, AuditAction.CREATION_FAILED, str(exc))
             raise ServiceUnavailable(
@@ -128,12 +223,25 @@ class DeliveryService:
                 "You can click again, or ask again with another name."
             ) from None
 
+    async def _create_again(self, request: TokenRequest, removed: str) -> Token:
+        try:
+            return await self._api.create_token(request.ask.registry_id, spec_for(request))
+        except IonosError as exc:
+            await self._release(request, AuditAction.CREATION_FAILED, f"{exc}{removed}")
+            raise ServiceUnavailable(
+                f"IONOS could not create the token: {exc.summary}. Try again in a minute."
+            ) from None
+
     async def _remove_orphan(self, request: TokenRequest) -> str:
+        """Delete a token of this request's name that this request made (created after the
+        request was approved, give or take clock skew); never someone else's token."""
         registry_id, name = request.ask.registry_id, request.ask.token_name
         try:
             orphan = await self._api.find_token(registry_id, name)
             if orphan is None:
                 return ""
+            if not _made_by(orphan, request):
+                return f"; a token named {name} ({orphan.id}) predates this request: kept"
             await self._api.delete_token(registry_id, orphan.id)
         except IonosError as exc:
             log.warning(

@@ -98,6 +98,7 @@ class ExtensionApplier:
             op_id=_op(),
         )
         request = done.request or request
+        await self._ownership.keep_until(token_id, request.ask.expiry)
         await self._notifier.update_approval_message(request)
         for user in await self._people(request):
             await self._tell.tell(user, request, LifecycleNotice.EXTENDED)

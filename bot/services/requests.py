@@ -240,5 +240,8 @@ def refusal_error(refusal: Refusal | None, request: TokenRequest, actor: str) ->
     if refusal is Refusal.NOT_REQUESTER:
         return NotAllowed("Only the person who asked for this token can collect it.")
     if refusal is Refusal.IN_PROGRESS:
-        return AlreadyDecided("This token is being created right now; the password is on its way.")
+        return AlreadyDecided(
+            "This token is being created right now; the password is on its way. If it does "
+            "not reach you, click again in 15 minutes."
+        )
     return AlreadyDecided(describe_state(request))

@@ -175,15 +175,27 @@ class TokenService:
         if registry_ref is None:
             names = [r.name for r in await self._catalog.registries()]
             if not await self._approvers.registries_of(actor, names):
+                await self._refuse(actor, "", "audit: not an approver of any registry")
                 raise NotAllowed("The audit trail is for approvers.")
             return await self._audit.latest(20)
         registry = await self._catalog.resolve(registry_ref)
         if not await self._approvers.is_approver(actor, registry.name):
+            await self._refuse(actor, registry.id, "audit: not an approver")
             raise NotAllowed(f"The audit trail of `{registry.name}` is for its approvers.")
         token_id = None
         if token_ref is not None:
             token_id = await self._token_id_for_audit(registry, token_ref)
         return await self._audit.latest(20, registry=registry.id, token=token_id)
+
+    async def _refuse(self, actor: str, registry_id: str, detail: str) -> None:
+        await self._audit.append(
+            at=self._clock.now(),
+            actor=actor,
+            action=AuditAction.REFUSED,
+            outcome=Outcome.REFUSED,
+            registry=registry_id,
+            detail=detail,
+        )
 
     async def _token_id_for_audit(self, registry: Registry, token_ref: str) -> str:
         """Audit entries name tokens by id. A deleted token keeps its trail: found by its id,

@@ -7,7 +7,7 @@ Ownership has no expiry: it lives until `forget` (the token was deleted).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
@@ -16,6 +16,8 @@ from redis.asyncio import Redis
 from bot.store.codec import as_str, from_iso, to_iso
 from bot.store.keys import Keys
 from bot.store.scripts import source
+
+GRACE = timedelta(days=30)  # ownership records outlive their token's expiry by this much
 
 
 class TokenOwnership(BaseModel, frozen=True):
@@ -52,6 +54,15 @@ class OwnershipStore:
     async def get(self, token_id: str) -> TokenOwnership | None:
         return _ownership(await self._redis.hgetall(self._keys.token_owner(token_id)))
 
+    async def keep_until(self, token_id: str, expiry: datetime | None) -> None:
+        """Let the record outlive its token by `GRACE` (IONOS deletes tokens at expiry);
+        a token that never expires keeps its record until it is deleted."""
+        key = self._keys.token_owner(token_id)
+        if expiry is None:
+            await self._redis.persist(key)
+        else:
+            await self._redis.pexpireat(key, int((expiry + GRACE).timestamp() * 1000))
+
     async def owners_of(self, token_ids: list[str]) -> dict[str, str]:
         """Token id -> owner for those with an owner: one round trip for a whole page."""
         async with self._redis.pipeline(transaction=False) as pipe:
@@ -69,6 +80,9 @@ class OwnershipStore:
             for token_id in token_ids:
                 pipe.hgetall(self._keys.token_owner(token_id))
             replies = await pipe.execute()
+        gone = [t for t, raw in zip(token_ids, replies, strict=True) if not raw]
+        if gone:  # records that expired after their token: tidy the user's set
+            await self._redis.srem(self._keys.user_tokens(user_id), *gone)
         owned = [o for o in map(_ownership, replies) if o is not None and o.owner == user_id]
         return sorted(owned, key=lambda o: (o.created_at, o.token_id))
 

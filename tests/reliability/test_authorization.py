@@ -111,11 +111,6 @@ async def test_only_the_requester_can_collect_and_nothing_is_created(rig: Harnes
     assert await state(rig, request_id) is RequestState.APPROVED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug R6 (docs/reliability.md): DeliveryService.collect refuses a non-requester "
-    "before the claim script, so the refusal is never audited",
-)
 async def test_a_collect_by_someone_else_is_audited(rig: Harness) -> None:
     request_id = await submitted(rig)
     await rig.click(ActionId.APPROVE, "UAPP1", request_id)
@@ -181,11 +176,6 @@ async def test_the_audit_trail_is_refused_to_non_approvers(rig: Harness, args: s
     assert "prod-pull" not in last_reply(rig)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug R7 (docs/reliability.md): TokenService.audit_trail raises NotAllowed "
-    "without an audit entry",
-)
 async def test_a_refused_audit_trail_request_is_audited(rig: Harness) -> None:
     await rig.command("audit team-registry", "UOUT")
     refused = await _refusals(rig)

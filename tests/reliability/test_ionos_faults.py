@@ -136,11 +136,6 @@ async def test_an_orphan_that_cannot_be_removed_is_reported(
     assert max(live) <= 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug R3 (docs/reliability.md): after a failed orphan check the next click gets "
-    "409 Conflict from IONOS (the orphan holds the name) and the requester can never collect",
-)
 async def test_after_a_failed_orphan_check_the_requester_can_collect_again(
     ionos_rig: tuple[Harness, list[Seen], list[int]],
 ) -> None:

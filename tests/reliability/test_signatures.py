@@ -89,22 +89,9 @@ async def _unchanged(harness: Harness, request_id: str, calls_before: int) -> No
     assert [r for r in harness.ionos.requests if "/tokens" in r.path] == []
 
 
-DUPLICATES_PASS = pytest.mark.xfail(
-    strict=True,
-    reason="bug R5 (docs/reliability.md): bot/web.py's guard reads the first copy of a "
-    "duplicated signing header, Bolt the last; a request whose last copies are valid is "
-    "accepted (it still needs a valid signature, so this is hygiene, not a bypass)",
-)
-
-
 @pytest.mark.parametrize(
     "case",
-    [
-        pytest.param(c, marks=DUPLICATES_PASS)
-        if c in ("signature twice, junk first", "timestamp twice, stale first")
-        else c
-        for c in CASES
-    ],
+    [c for c in CASES],
 )
 async def test_malformed_signing_headers_get_401_and_run_nothing(
     rig: Harness, case: str, caplog: pytest.LogCaptureFixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import redis.asyncio as aioredis
 
@@ -153,3 +153,17 @@ async def test_a_deleted_oldest_entry_is_detected(
     check = await audit.verify()
     assert (check.ok, check.first_bad_id) == (False, ids[0])
     assert "XDEL" in (check.problem or "")
+
+
+async def test_trim_drops_entries_older_than_the_retention(
+    redis: aioredis.Redis, keys: Keys
+) -> None:
+    log = AuditLog(redis, keys)
+    for n in range(3):
+        await log.append(at=datetime.now(UTC), actor="U1", action="requested", detail=str(n))
+    assert await log.trim(older_than=datetime.now(UTC) - timedelta(days=1)) == 0
+    assert await log.trim(older_than=datetime.now(UTC) + timedelta(seconds=1)) == 3
+    await log.append(at=datetime.now(UTC), actor="U1", action="requested", detail="after")
+    check = await log.verify()
+    assert check.ok
+    assert check.checked == 1
