@@ -37,7 +37,10 @@ def help_message(command: str) -> dict[str, Any]:
         section("\n".join(lines)),
         context(examples + ". Registries and tokens go by name or id."),
     ]
-    verbs = ["request", "list", "show", "disable", "enable", "delete", "pending", "audit", "help"]
+    verbs = [
+        "request", "list", "show", "disable", "enable", "delete", "extend", "rotate",
+        "pending", "audit", "help",
+    ]  # fmt: skip
     return message("regbot commands: " + ", ".join(verbs), blocks)
 
 

@@ -14,7 +14,19 @@ from handlers.ids import ActionId
 from tests.scenario.harness import Harness
 from tests.slack_driver import SlackReply
 
-SUBCOMMANDS = ("request", "list", "show", "disable", "enable", "delete", "pending", "audit", "help")
+SUBCOMMANDS = (
+    "request",
+    "list",
+    "show",
+    "disable",
+    "enable",
+    "delete",
+    "extend",
+    "rotate",
+    "pending",
+    "audit",
+    "help",
+)
 
 
 # -- helpers ----------------------------------------------------------------------------------
