@@ -9,12 +9,14 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain.errors import InvalidForm, InvalidInput
+from bot.domain.errors import InvalidForm, InvalidInput, RegbotError
+from bot.ionos.errors import IonosError
 from handlers.ids import BlockId, Callback
 from handlers.listeners import Services, direct
 from handlers.parse import private_metadata, request_form
-from handlers.reporting import reporting
-from handlers.views.lifecycle import ExtendMeta, extend_modal
+from handlers.reporting import reporting, words_for
+from handlers.views.lifecycle import ExtendMeta, extend_modal, loading_extend_modal
+from handlers.views.request_modal import problem_modal
 
 
 async def open_extend_modal(
@@ -25,8 +27,17 @@ async def open_extend_modal(
     registry_ref: str,
     token_ref: str,
 ) -> None:
-    """Check the person may extend the token, then open the modal."""
-    target = await services.lifecycle.asks.extend_target(user, registry_ref, token_ref)
+    """Open the modal at once (the trigger_id lives 3 s, and finding the token takes an IONOS
+    call), then fill it in — or say in it why this token cannot be extended."""
+    opened = await client.views_open(trigger_id=trigger_id, view=loading_extend_modal())
+    view_id = opened["view"]["id"]
+    try:
+        target = await services.lifecycle.asks.extend_target(user, registry_ref, token_ref)
+    except (RegbotError, IonosError) as exc:
+        await client.views_update(
+            view_id=view_id, view=problem_modal(words_for(exc), "Extend token")
+        )
+        return
     meta = ExtendMeta(
         registry_id=target.registry_id,
         registry_name=target.registry_name,
@@ -35,7 +46,7 @@ async def open_extend_modal(
         nonce=uuid.uuid4().hex,
     )
     view = extend_modal(target, meta, services.clock.now())
-    await client.views_open(trigger_id=trigger_id, view=view)
+    await client.views_update(view_id=view_id, view=view)
 
 
 def register(app: AsyncApp, services: Services) -> None:

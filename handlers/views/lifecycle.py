@@ -148,3 +148,12 @@ def nudge_message(
         f"{'s' if need != 1 else ''}."
     )
     return message(text, [section(f":bell: {text}"), context(f"Reminder {count}.")])
+
+
+def loading_extend_modal() -> Block:
+    """Shown while the token is looked up at IONOS (the modal must open within 3 s)."""
+    return modal(
+        Callback.LOADING_MODAL,
+        "Extend token",
+        [section(":hourglass_flowing_sand: Looking up the token…")],
+    )

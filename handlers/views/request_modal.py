@@ -146,5 +146,5 @@ def loading_modal(meta: RequestModalMeta) -> Block:
     )
 
 
-def problem_modal(text: str) -> Block:
-    return modal(Callback.LOADING_MODAL, "Request a token", [section(text)], close="Close")
+def problem_modal(text: str, title: str = "Request a token") -> Block:
+    return modal(Callback.LOADING_MODAL, title, [section(f":warning: {text}")], close="Close")
