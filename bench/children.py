@@ -5,13 +5,15 @@ a busy generator would delay the acks it measures. `spawn_child` starts ``target
 config)`` in a fresh interpreter; the child serves, sends ``("ready", url)``, then answers
 named queries until it is told to stop (`serve_queries`). Queries are plain strings, answers
 plain picklable data, so a child's state (what a stand-in saw, CPU time used) can be read
-from the parent without adding an HTTP endpoint to the product.
+from the parent without adding an HTTP endpoint to the product. A query may be a coroutine
+function (the sweep benchmark's "run a sweep now"): the child awaits it before answering.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import multiprocessing
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -97,7 +99,10 @@ async def serve_queries(conn: Connection, url: str, queries: Mapping[str, Query]
         if query == STOP:
             return
         try:
-            conn.send(answers[query]())
+            answer = answers[query]()
+            if inspect.isawaitable(answer):
+                answer = await answer
+            conn.send(answer)
         except Exception as exc:  # noqa: BLE001 - the parent re-raises it on its side
             conn.send(exc)
 

@@ -237,6 +237,8 @@ async def assemble(
             notifier=SlackReminderNotifier(slack_client(settings, retries=False), clock),
             policy=policy,
             clock=clock,
+            # one walker per IONOS slot: with fewer, slots sit idle (docs/performance.md §2)
+            registries_at_once=settings.ionos_max_in_flight,
         )
 
         async def housekeeping(now: datetime) -> None:

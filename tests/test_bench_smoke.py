@@ -20,6 +20,14 @@ ACK_LINES = [
     rf"^ack c=\d+: p50={NUMBER} ms p99={NUMBER} ms .* floor_p99={NUMBER} ms ratio={NUMBER}",
     r"^after-ack c=\d+: replies=\d+ listings=\d+ ionos_calls=\d+",
 ]
+SWEEP_LINES = [
+    rf"^sweep \d+x\d+ c=\d+ latency=\d+ms: calls=\d+ wall={NUMBER}s floor={NUMBER}s "
+    rf"ratio={NUMBER} .*rss_peak={NUMBER}MB .*429s=\d+ ",
+    rf"^sweep \d+x\d+ c=\d+ latency=\d+ms limit={NUMBER}/s pace={NUMBER}/s: calls=\d+ "
+    rf"wall={NUMBER}s expected={NUMBER}s ratio={NUMBER} .*429s=\d+ ",
+    rf"^walk \d+x\d+ c=\d+ latency=\d+ms .*: calls=\d+ wall={NUMBER}s floor={NUMBER}s",
+    rf"^sweep memory \(tracemalloc_peak/rss_growth\): .* tracemalloc_peak x{NUMBER} ",
+]
 FLOW_LINES = [
     rf"^flows: (?P<done>\d+)/(?P=done) complete in {NUMBER} s = {NUMBER} flows/s .*failed=0 ",
     rf"^acks during flows: p50={NUMBER} ms p99={NUMBER} ms max={NUMBER} ms over3s=\d+/\d+",
@@ -59,3 +67,12 @@ def test_ack_latency_quick_prints_a_summary_per_level() -> None:
 def test_flows_quick_completes_every_flow_and_prints_a_summary() -> None:
     output = run_quick("bench.flows")
     assert_lines(output, FLOW_LINES, times=1)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(LIMIT + 30)
+def test_sweep_quick_sweeps_every_case_and_prints_a_summary() -> None:
+    output = run_quick("bench.sweep")  # exit 0: every token swept, every reminder sent
+    unlimited, limited, walk, memory = SWEEP_LINES
+    assert_lines(output, [unlimited], times=2)  # two sizes
+    assert_lines(output, [limited, walk, memory], times=1)

@@ -1,9 +1,10 @@
 """The expiry sweep: every registry, every token, reminders sent exactly once, a daily digest.
 
 `ReminderService.sweep` walks the registries through the `TokensApi` port, a few registries at
-a time (``registries_at_once``; the IONOS client bounds in-flight requests and paces them),
-one page of tokens at a time: memory holds the pages in flight and the digests' first entries,
-never the list of all tokens. For each token it applies `reminder_rules` (which threshold is
+a time (``registries_at_once``: `bot.app` passes ``IONOS_MAX_IN_FLIGHT``, one walker per slot of
+the IONOS client, which bounds in-flight requests and paces them), one page of tokens at a
+time: memory holds the pages in flight and the digests' first entries, never the list of all
+tokens. For each token it applies `reminder_rules` (which threshold is
 due, which digest categories it is in) and sends through the `ReminderNotifier` port.
 
 Exactly once, independently of any lock: every message is an item of the `SendOnce` ledger,
