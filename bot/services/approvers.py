@@ -8,7 +8,6 @@ calling service tells the person to try again.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
@@ -16,6 +15,7 @@ from typing import Protocol
 from bot.clock import Clock
 from bot.domain.errors import UnknownRegistry
 from bot.policy import Policy, RegistryPolicy
+from bot.services.singleflight import SingleFlight
 
 
 class UserGroups(Protocol):
@@ -32,7 +32,7 @@ class ApproverDirectory:
         self._cache: dict[str, tuple[datetime, frozenset[str]]] = {}
         # one Slack lookup per group at a time: a burst of clicks on a cold cache shares it
         # (usergroups.users.list is a tier-2 method, about 20 calls a minute)
-        self._fetching: dict[str, asyncio.Future[frozenset[str]]] = {}
+        self._fetching: SingleFlight[str, frozenset[str]] = SingleFlight()
 
     async def is_approver(self, user_id: str, registry_name: str) -> bool:
         """True when the user is named in the registry's approvers or is in one of its groups.
@@ -84,12 +84,7 @@ class ApproverDirectory:
         cached = self._cache.get(group_id)
         if cached is not None and now < cached[0]:
             return cached[1]
-        fetch = self._fetching.get(group_id)
-        if fetch is None:
-            fetch = asyncio.ensure_future(self._groups.members(group_id))
-            self._fetching[group_id] = fetch
-            fetch.add_done_callback(lambda _: self._fetching.pop(group_id, None))
-        members = await asyncio.shield(fetch)
+        members = await self._fetching.run(group_id, lambda: self._groups.members(group_id))
         ttl = self._policy.usergroup_cache_ttl
         if ttl:
             self._cache[group_id] = (self._clock.now() + ttl, members)

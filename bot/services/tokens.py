@@ -18,8 +18,10 @@ from bot.ionos.models import Registry, Token, TokenPatch, TokenStatus
 from bot.services.approvers import ApproverDirectory
 from bot.services.catalog import RegistryCatalog
 from bot.services.ports import AuditRecord, AuditTrail, OwnershipRepository, TokensApi
+from bot.services.singleflight import SingleFlight
 
 LIST_LIMIT = 200
+WALK_LIMIT = 5000  # tokens read for one listing; past it the listing says it is partial
 AUDIT_NAME_SCAN = 500  # entries searched for a deleted token's name
 
 
@@ -57,24 +59,35 @@ class TokenService:
         self._audit = audit
         self._approvers = approvers
         self._clock = clock
+        self._listings: SingleFlight[str, tuple[list[tuple[Token, str | None]], bool]] = (
+            SingleFlight()
+        )
 
     async def list_tokens(self, actor: str, registry_name: str | None = None) -> TokenListing:
         if registry_name is None:
             return await self._mine(actor)
         registry = await self._catalog.resolve(registry_name)
         everyone = await self._approvers.is_approver(actor, registry.name)
-        views: list[TokenView] = []
+        owned, complete = await self._listings.run(registry.id, lambda: self._walk(registry))
+        views = [
+            TokenView(registry, token, owner)
+            for token, owner in owned
+            if everyone or owner == actor
+        ]
+        truncated = len(views) > LIST_LIMIT or not complete
+        return TokenListing(views[:LIST_LIMIT], registry, truncated)
+
+    async def _walk(self, registry: Registry) -> tuple[list[tuple[Token, str | None]], bool]:
+        """Every token of the registry with its owner (up to `WALK_LIMIT`), and whether that
+        is all of them. People listing one registry at once share one walk."""
+        owned: list[tuple[Token, str | None]] = []
         async for page in self._api.iter_token_pages(registry.id):
             tokens = page.items or []
             owners = await self._ownership.owners_of([t.id for t in tokens])
-            for token in tokens:
-                owner = owners.get(token.id)
-                if not everyone and owner != actor:
-                    continue
-                if len(views) >= LIST_LIMIT:
-                    return TokenListing(views, registry, truncated=True)
-                views.append(TokenView(registry, token, owner))
-        return TokenListing(views, registry)
+            owned.extend((token, owners.get(token.id)) for token in tokens)
+            if len(owned) >= WALK_LIMIT:
+                return owned[:WALK_LIMIT], False
+        return owned, True
 
     async def _mine(self, actor: str) -> TokenListing:
         views: list[TokenView] = []
