@@ -4,8 +4,7 @@ capped stream).
 
 Shape: `WORKERS` people at once, each looping through a whole token life — request, (deny
 one in five | approve), collect, list, a refused click from an outsider, help, delete — for
-`WARM_UP` + `MEASURED` seconds (the issue asks for two minutes; this is the CI-short version,
-~60 s, so the whole reliability group stays within its time budget).
+`WARM_UP` + `MEASURED` seconds: the two minutes the issue asks for.
 
 The bot runs in a process of its own (`tests/reliability/bot_process.py`, the same wiring as
 the other tests) so that its resident memory (VmRSS) is its own: the stand-ins, which record
@@ -45,7 +44,7 @@ pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 
 WORKERS = 4
 WARM_UP = 20.0
-MEASURED = 40.0
+MEASURED = 100.0
 GROWTH_LIMIT = 0.10
 KEY_WORDS = {"req", "approvals", "user", "requests", "tokens", "audit", "head", "op", "submit"}
 KEY_WORDS |= {"token", "pending", "remind", "lock", "ugroup"}
@@ -233,7 +232,7 @@ async def _key_report(harness: Soaked) -> tuple[Counter[str], list[str], int]:
     return kinds, sorted(set(unexpiring)), length
 
 
-async def test_a_minute_of_mixed_traffic(fake_slack: FakeSlack, own_redis: RedisServer) -> None:
+async def test_two_minutes_of_mixed_traffic(fake_slack: FakeSlack, own_redis: RedisServer) -> None:
     async with bot_in_a_process(fake_slack, own_redis.url) as soaked:
         await soaked.driver.command("request team-registry", user_id="UDEV")  # registry cache
         async with asyncio.timeout(10):  # filled once the modal shows the registries
