@@ -54,12 +54,12 @@ class SlackNotifier:
             await self._client.chat_postEphemeral(channel=channel, user=user_id, **body)
         except SlackApiError as exc:
             log.warning(
-                "password delivery refused by Slack",
+                "credential delivery refused by Slack",
                 extra={"user": user_id, "error": exc.response.get("error", "unknown")},
             )
             return False
         except Exception:  # noqa: BLE001 - any failure means "not delivered": roll back
-            log.warning("password delivery failed", extra={"user": user_id}, exc_info=False)
+            log.warning("credential delivery failed", extra={"user": user_id}, exc_info=False)
             return False
         return True
 
