@@ -237,6 +237,7 @@ async def assemble(
             notifier=SlackReminderNotifier(slack_client(settings, retries=False), clock),
             policy=policy,
             clock=clock,
+            audit=audit,
             # one walker per IONOS slot: with fewer, slots sit idle (docs/performance.md §2)
             registries_at_once=settings.ionos_max_in_flight,
         )

@@ -21,6 +21,7 @@ class AuditAction(StrEnum):
     ENABLED = "enabled"
     DELETED = "deleted"
     EXTENDED = "extended"
+    REMINDED = "reminded"  # an expiry reminder went out (to the owner, or the channel)
     NUDGED = "nudged"  # a pending request's approvers were reminded
     REFUSED = "refused"  # a decision or action the rules did not allow
 

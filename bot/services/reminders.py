@@ -25,11 +25,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import Clock
+from bot.domain.audit import AuditAction
 from bot.domain.reminders import Digest, DigestEntry
 from bot.ionos.errors import IonosError
 from bot.ionos.models import Registry, Token
 from bot.policy import Policy, RegistryPolicy, format_duration
-from bot.services.ports import OwnershipRepository, ReminderNotifier, SendOnce, TokensApi
+from bot.services.ports import (
+    AuditTrail,
+    OwnershipRepository,
+    ReminderNotifier,
+    SendOnce,
+    TokensApi,
+)
 from bot.services.reminder_rules import (
     digest_categories,
     digest_channels,
@@ -104,6 +111,7 @@ class ReminderService:
         notifier: ReminderNotifier,
         policy: Policy,
         clock: Clock,
+        audit: AuditTrail | None = None,
         registries_at_once: int = 4,
         page_size: int = 100,
         digest_rows: int = 10,
@@ -114,6 +122,7 @@ class ReminderService:
         self._notifier = notifier
         self._policy = policy
         self._clock = clock
+        self._audit = audit  # each reminder that went out is on the record
         self._at_once = registries_at_once
         self._page_size = page_size
         self._digest_rows = digest_rows
@@ -228,9 +237,31 @@ class ReminderService:
             keep = reminder.expiry - run.now + REMINDER_KEEP_PAST_EXPIRY
             await self._ledger.mark_sent(item, keep)
             run.report.reminders_sent += 1
+            await self._record(registry, rules, token, threshold, owner, run.now)
         else:
             await self._ledger.release(item, run.claimant)
             run.report.reminders_failed += 1
+
+    async def _record(
+        self,
+        registry: Registry,
+        rules: RegistryPolicy,
+        token: Token,
+        threshold: timedelta,
+        owner: str | None,
+        now: datetime,
+    ) -> None:
+        if self._audit is None:
+            return
+        to = owner or f"channel {rules.approval_channel} (no known owner)"
+        await self._audit.append(
+            at=now,
+            actor="regbot",
+            action=AuditAction.REMINDED,
+            registry=registry.id,
+            token=token.id,
+            detail=f"token {token.name}: {format_duration(threshold)} before expiry, to {to}",
+        )
 
     # the digest -------------------------------------------------------------------------------
     async def _digests_due(self, now: datetime) -> set[str]:

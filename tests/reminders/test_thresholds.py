@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.domain.reminders import DigestCategory
+from bot.store.audit import AuditLog
 from handlers.ids import ActionId
 from tests.reminders.world import T0, World, buttons, text_of
 from tests.scenario.harness import APPROVAL_CHANNEL
@@ -51,6 +52,10 @@ async def test_one_dm_per_threshold_with_words_and_buttons(world: World) -> None
     ]
     # nothing about this token went anywhere else
     assert world.reminders_about(APPROVAL_CHANNEL, token) == []
+    # and each reminder is on the record, once
+    entries = await AuditLog(world.bot.redis, world.bot.keys).latest(50, token=token.id)
+    reminded = [e.detail for e in reversed(entries) if e.action == "reminded"]
+    assert reminded == [f"token ci-push: {label} before expiry, to UDEV" for label in THRESHOLDS]
 
 
 async def test_first_seen_late_gets_only_the_tightest_threshold(world: World) -> None:
