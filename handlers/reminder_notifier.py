@@ -16,13 +16,17 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
-from bot.domain.reminders import Digest, Reminder
+from bot.domain.reminders import Digest, OwnerUnreachable, Reminder
 from handlers.slack_pacing import ChannelPacer
 from handlers.views.reminders import digest_message, reminder_message, unowned_message
 
 log = logging.getLogger(__name__)
 
 DEFAULT_RETRY_AFTER = 30.0
+# Slack errors that no retry will cure for a DM: the person cannot be reached any more.
+UNREACHABLE = frozenset(
+    {"user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot", "is_archived"}
+)
 
 
 class SlackReminderNotifier:
@@ -37,7 +41,9 @@ class SlackReminderNotifier:
         if reminder.owner is None:
             raise ValueError("remind_owner needs a reminder with an owner")
         # Posting to a user id lands in the bot's DM with them (no conversations.open needed).
-        return await self._post(reminder.owner, reminder_message(reminder, self._clock.now()))
+        return await self._post(
+            reminder.owner, reminder_message(reminder, self._clock.now()), person=reminder.owner
+        )
 
     async def report_unowned(self, channel: str, reminder: Reminder) -> bool:
         return await self._post(channel, unowned_message(reminder, self._clock.now()))
@@ -45,13 +51,16 @@ class SlackReminderNotifier:
     async def post_digest(self, digest: Digest) -> bool:
         return await self._post(digest.channel, digest_message(digest, self._clock.now()))
 
-    async def _post(self, channel: str, body: dict[str, Any]) -> bool:
+    async def _post(self, channel: str, body: dict[str, Any], person: str | None = None) -> bool:
         if not await self.pacer.wait(channel):
             return False
         try:
             await self._client.chat_postMessage(channel=channel, **body)
         except SlackApiError as exc:
             status = exc.response.status_code
+            error = str(exc.response.get("error", "unknown"))
+            if person is not None and error in UNREACHABLE:
+                raise OwnerUnreachable(person, error) from None
             if status == 429:
                 self.pacer.block(channel, _retry_after(exc.response.headers))
             log.warning(

@@ -41,6 +41,17 @@ class Reminder:
     expiry: datetime
     threshold: timedelta
     owner: str | None
+    unreachable_owner: str | None = None  # the owner Slack cannot DM any more (left, deactivated)
+
+
+class OwnerUnreachable(Exception):
+    """Slack will never take a DM to this owner (e.g. the account is deactivated): their
+    reminders go to the approval channel instead."""
+
+    def __init__(self, owner: str, reason: str) -> None:
+        self.owner = owner
+        self.reason = reason
+        super().__init__(f"{owner}: {reason}")
 
 
 class DigestCategory(StrEnum):

@@ -92,7 +92,8 @@ class ReminderNotifier(Protocol):
     Retry-After) and the caller leaves it due for the next sweep."""
 
     async def remind_owner(self, reminder: Reminder) -> bool:
-        """A DM to ``reminder.owner``: token, registry, scopes, expiry, Extend/Rotate/Disable."""
+        """A DM to ``reminder.owner``: token, registry, scopes, expiry, Extend/Rotate/Disable.
+        Raises `OwnerUnreachable` when Slack will never take a DM to that person."""
         ...
 
     async def report_unowned(self, channel: str, reminder: Reminder) -> bool:

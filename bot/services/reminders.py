@@ -21,12 +21,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import Clock
 from bot.domain.audit import AuditAction
-from bot.domain.reminders import Digest, DigestEntry
+from bot.domain.reminders import Digest, DigestEntry, OwnerUnreachable
 from bot.ionos.errors import IonosError
 from bot.ionos.models import Registry, Token
 from bot.policy import Policy, RegistryPolicy, format_duration
@@ -227,7 +227,15 @@ class ReminderService:
         # A cancellation here leaves the claim to run out (Slack may have the message already).
         try:
             if owner is not None:
-                sent = await self._notifier.remind_owner(reminder)
+                try:
+                    sent = await self._notifier.remind_owner(reminder)
+                except OwnerUnreachable as gone:
+                    log.warning(
+                        "owner unreachable; reminding approvers", extra={"why": gone.reason}
+                    )
+                    unreachable = replace(reminder, owner=None, unreachable_owner=owner)
+                    sent = await self._notifier.report_unowned(rules.approval_channel, unreachable)
+                    owner = None  # on the record as the channel's
             else:
                 sent = await self._notifier.report_unowned(rules.approval_channel, reminder)
         except Exception:

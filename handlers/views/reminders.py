@@ -18,7 +18,7 @@ from bot.domain.reminders import (
     TokenRef,
 )
 from bot.policy import format_duration
-from bot.services.words import expiry_words, relative, when
+from bot.services.words import expiry_words, mention, relative, when
 from handlers.ids import ActionId, BlockId
 from handlers.views.blocks import Block, actions, button, context, header, message, plain, section
 
@@ -108,12 +108,19 @@ def unowned_message(reminder: Reminder, now: datetime) -> dict[str, Any]:
     """To the approval channel: a token nobody is on record for is about to expire."""
     ref = reminder.token
     words = expiry_words(reminder.expiry, now)
-    text = f"Token {ref.token_name} on {ref.registry_name} (no known owner) expires {words}."
+    gone = reminder.unreachable_owner
+    who = f"its owner {mention(gone)} cannot be reached" if gone else "no known owner"
+    why = (
+        f"Its owner {mention(gone)} can no longer be reached in Slack"
+        if gone
+        else "It was not made through regbot"
+    )
+    text = f"Token {ref.token_name} on {ref.registry_name} ({who}) expires {words}."
     blocks: list[Block] = [
         header(f"Unowned token {ref.token_name} expires {relative(reminder.expiry, now)}"),
         section(
-            f"*`{ref.token_name}`* on *{ref.registry_name}* was not made through regbot, so "
-            f"there is nobody to remind. It expires *{words}*.",
+            f"*`{ref.token_name}`* on *{ref.registry_name}*: {why}, so there is nobody to "
+            f"remind. It expires *{words}*.",
             fields=_fields(reminder, now),
         ),
         actions(

@@ -75,3 +75,18 @@ async def test_one_channel_is_paced_about_a_message_a_second(world: World) -> No
     assert report.reminders_sent == 5
     # five posts to one DM: four waits of a second, taken on the (fake) clock, not for real
     assert world.clock.now() - began >= timedelta(seconds=4)
+
+
+async def test_an_owner_slack_cannot_reach_is_reported_to_the_approvers(world: World) -> None:
+    token = await world.token("ci-push", expiry=T0 + timedelta(days=2), owner="UDEV")
+    world.slack.fail("chat.postMessage", error="account_inactive")  # the owner has left
+
+    report = await world.sweep()
+    assert (report.reminders_sent, report.reminders_failed) == (1, 0)
+    assert world.reminders_about("DUDEV", token) == []
+    (sent,) = world.reminders_about(APPROVAL_CHANNEL, token)
+    assert "<@UDEV> can no longer be reached" in str(sent["blocks"])
+
+    world.clock.advance(timedelta(minutes=15))
+    again = await world.sweep()
+    assert again.reminders_sent == 0  # once per threshold, as for any reminder
