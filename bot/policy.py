@@ -12,7 +12,6 @@ effective, merged `RegistryPolicy`. See ``policy.example.yml`` for every field a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -20,94 +19,42 @@ from typing import Annotated, Any
 
 import yaml
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
-    PlainSerializer,
     PrivateAttr,
     ValidationError,
     model_validator,
 )
-from pydantic_core import ErrorDetails
 
 from bot.domain.errors import UnknownRegistry
 from bot.domain.models import Action, RepoScope, strongest_action
+from bot.policy_file import StrictLoader, flat, one_line, yaml_problem
+from bot.policy_types import (
+    GROUP_ID_RE,
+    USER_ID_RE,
+    Amount,
+    Approvers,
+    ChannelId,
+    Count,
+    RegistryName,
+    Thresholds,
+    format_duration,
+    parse_duration,
+)
 
-USER_ID_RE = re.compile(r"^[UW][A-Z0-9]{2,20}$")
-GROUP_ID_RE = re.compile(r"^S[A-Z0-9]{2,20}$")
-CHANNEL_ID_RE = re.compile(r"^[CG][A-Z0-9]{2,20}$")
-REGISTRY_NAME_RE = re.compile(r"^[a-z][-a-z0-9]{1,61}[a-z0-9]$")  # as the IONOS API has it
-_DURATION_RE = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
-_UNITS = {"d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
+__all__ = [
+    "Policy",
+    "PolicyError",
+    "Quorum",
+    "RegistryPolicy",
+    "format_duration",
+    "parse_duration",
+]
 
 
 class PolicyError(Exception):
     """The policy file is missing or wrong; the message is one line meant for the operator."""
-
-
-# durations ------------------------------------------------------------------------------
-def parse_duration(value: object) -> timedelta:
-    """``"14d"``, ``"3h"`` or ``"30m"`` (a timedelta passes through) -> a positive timedelta."""
-    if isinstance(value, timedelta):
-        delta = value
-    elif isinstance(value, str) and (match := _DURATION_RE.match(value)):
-        delta = int(match[1]) * _UNITS[match[2]]
-    else:
-        raise ValueError(f"{value!r} is not a duration like 14d, 3d, 1h or 30m")
-    if delta <= timedelta(0) or delta % timedelta(minutes=1):
-        raise ValueError(f"{value!r} must be a positive whole number of minutes")
-    return delta
-
-
-def format_duration(delta: timedelta) -> str:
-    """The inverse of `parse_duration`: the largest unit that divides evenly (1d, 36h, 90m)."""
-    for unit, size in _UNITS.items():
-        if delta % size == timedelta(0):
-            return f"{delta // size}{unit}"
-    raise ValueError(f"{delta} is not a whole number of minutes")
-
-
-# field types ----------------------------------------------------------------------------
-def _approver_id(value: str) -> str:
-    if not (USER_ID_RE.match(value) or GROUP_ID_RE.match(value)):
-        raise ValueError(f"{value!r} is not a Slack user id (U…, W…) or user-group id (S…)")
-    return value
-
-
-def _channel_id(value: str) -> str:
-    if not CHANNEL_ID_RE.match(value):
-        raise ValueError(f"{value!r} is not a Slack channel id (C… or G…)")
-    return value
-
-
-def _registry_name(value: str) -> str:
-    if not REGISTRY_NAME_RE.match(value):
-        raise ValueError(f"{value!r} is not a registry name (3-63 lowercase letters, digits, -)")
-    return value
-
-
-def _unique(values: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(values))
-
-
-def _longest_first(values: tuple[timedelta, ...]) -> tuple[timedelta, ...]:
-    return tuple(sorted(set(values), reverse=True))
-
-
-Count = Annotated[int, Field(strict=True, ge=1)]
-Amount = Annotated[int, Field(strict=True, ge=0)]
-ApproverId = Annotated[str, AfterValidator(_approver_id)]
-Approvers = Annotated[tuple[ApproverId, ...], AfterValidator(_unique)]
-ChannelId = Annotated[str, AfterValidator(_channel_id)]
-RegistryName = Annotated[str, AfterValidator(_registry_name)]
-Duration = Annotated[
-    timedelta,
-    BeforeValidator(parse_duration),
-    PlainSerializer(format_duration, return_type=str, when_used="json"),
-]
-Thresholds = Annotated[tuple[Duration, ...], AfterValidator(_longest_first)]
 
 
 class _Section(BaseModel):
@@ -309,7 +256,7 @@ class Policy(_Section):
         try:
             return cls.model_validate(dict(data))
         except ValidationError as exc:
-            raise PolicyError(_one_line(source, exc)) from None
+            raise PolicyError(one_line(source, exc)) from None
 
     @classmethod
     def load(cls, path: Path) -> Policy:
@@ -321,11 +268,11 @@ class Policy(_Section):
                 f"{source}: no such file (REGBOT_POLICY names the policy file)"
             ) from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise PolicyError(f"{source}: cannot read the file ({_flat(str(exc))})") from None
+            raise PolicyError(f"{source}: cannot read the file ({flat(str(exc))})") from None
         try:
-            data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+            data = yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a SafeLoader subclass
         except yaml.YAMLError as exc:
-            raise PolicyError(f"{source}: {_yaml_problem(exc)}") from None
+            raise PolicyError(f"{source}: {yaml_problem(exc)}") from None
         return cls.from_mapping({} if data is None else data, source=source)
 
 
@@ -336,85 +283,3 @@ def _merge(defaults: RegistryDefaults, override: RegistryOverride) -> dict[str, 
     own_quorum = override.quorum.model_dump(exclude_none=True) if override.quorum else {}
     merged["quorum"] = defaults.quorum.model_copy(update=own_quorum)
     return merged
-
-
-# one-line errors ------------------------------------------------------------------------
-_HINTS = {"slack_command": "unknown key (the slash command is a setting: SLACK_COMMAND)"}
-
-
-def _one_line(source: str, exc: ValidationError) -> str:
-    errors = exc.errors()
-    first = errors[0]
-    path = _path(first["loc"])
-    where = f"{path}: " if path else ""
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return _flat(f"{source}: {where}{_message(first, path)}{more}")
-
-
-def _path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part != "[key]":
-            out += f".{part}" if out else part
-    return out
-
-
-def _message(error: ErrorDetails, path: str) -> str:
-    ctx = error.get("ctx", {})
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        return _HINTS.get(path, "unknown key")
-    simple = {
-        "missing": "is required",
-        "greater_than_equal": f"must be >= {ctx.get('ge')}",
-        "less_than_equal": f"must be <= {ctx.get('le')}",
-        "int_type": "must be a whole number",
-        "string_type": "must be a string",
-        "tuple_type": "must be a list",
-        "dict_type": "must be a mapping",
-        "model_type": "must be a mapping",
-        "too_short": "must not be empty",
-    }
-    if kind in simple:
-        if kind.endswith("_type"):
-            given = repr(error["input"])
-            return f"{simple[kind]}, not {given if len(given) <= 40 else given[:37] + '...'}"
-        return simple[kind]
-    return str(error["msg"]).removeprefix("Value error, ")
-
-
-def _flat(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
-        text = f"{_at(exc.problem_mark)}: {exc.problem}"
-        if exc.context and exc.context_mark is not None:  # where the unclosed thing began
-            text += f" ({exc.context} at {_at(exc.context_mark)})"
-        return _flat(text)
-    return _flat(f"not valid YAML ({exc})")
-
-
-def _at(mark: yaml.Mark) -> str:
-    return f"line {mark.line + 1}, column {mark.column + 1}"
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue  # "<<: *base" then overriding a key of base is the point of merging
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, str | int | float | bool):
-                if key in seen:
-                    raise yaml.constructor.ConstructorError(
-                        None, None, f"{key!r} appears twice", key_node.start_mark
-                    )
-                seen.add(key)
-        return super().construct_mapping(node, deep=deep)
