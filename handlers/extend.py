@@ -9,12 +9,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain.errors import InvalidForm, InvalidInput, RegbotError
+from bot.domain.errors import RegbotError
 from bot.ionos.errors import IonosError
 from handlers.ids import BlockId, Callback
 from handlers.listeners import Services, direct
 from handlers.parse import private_metadata, request_form
 from handlers.reporting import reporting, words_for
+from handlers.submissions import modal_errors
 from handlers.views.lifecycle import ExtendMeta, extend_modal, loading_extend_modal
 from handlers.views.request_modal import problem_modal
 
@@ -61,11 +62,8 @@ def register(app: AsyncApp, services: Services) -> None:
         try:
             meta = private_metadata(view, ExtendMeta)
             asks.check_extension(meta.registry_name, form.expiry_date)
-        except InvalidForm as exc:
-            await ack(response_action="errors", errors={BlockId.EXPIRY: exc.errors["expiry"]})
-            return
-        except InvalidInput as exc:
-            await ack(response_action="errors", errors={BlockId.EXPIRY: exc.user_message})
+        except RegbotError as exc:
+            await ack(response_action="errors", errors=modal_errors(exc, view, BlockId.EXPIRY))
             return
         await ack()
         async with reporting(direct(client, user), what="ask extension"):

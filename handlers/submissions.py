@@ -43,6 +43,21 @@ def field_errors(errors: dict[str, str], view: dict[str, Any], fallback: str) ->
     return mapped
 
 
+def modal_errors(error: Exception, view: dict[str, Any], fallback: str) -> dict[str, str]:
+    """What went wrong before the ack, as errors on the modal's fields (`fallback` when the
+    problem belongs to no field): the modal stays open with everything the person typed."""
+    if isinstance(error, InvalidForm):
+        return field_errors(error.errors, view, fallback)
+    if isinstance(error, InvalidInput):
+        block = error.field if error.field in view_state(view) else fallback
+        return {block: error.user_message}
+    if isinstance(error, RegbotError):
+        return {fallback: error.user_message}
+    if isinstance(error, TimeoutError):
+        return {fallback: REDIS_SLOW}
+    return {fallback: REDIS_DOWN}
+
+
 def register(app: AsyncApp, services: Services) -> None:
     requests: RequestService = services.requests
 
@@ -56,17 +71,8 @@ def register(app: AsyncApp, services: Services) -> None:
             ask = requests.validate(request_form(view))
             async with asyncio.timeout(PRE_ACK_SECONDS):
                 request, created = await requests.record(user, ask, nonce=meta.nonce)
-        except InvalidForm as exc:
-            await ack(
-                response_action="errors", errors=field_errors(exc.errors, view, BlockId.REASON)
-            )
-            return
-        except (InvalidInput, RedisError) as exc:
-            words = exc.user_message if isinstance(exc, RegbotError) else REDIS_DOWN
-            await ack(response_action="errors", errors={BlockId.REASON: words})
-            return
-        except TimeoutError:
-            await ack(response_action="errors", errors={BlockId.REASON: REDIS_SLOW})
+        except (RegbotError, RedisError, TimeoutError) as exc:
+            await ack(response_action="errors", errors=modal_errors(exc, view, BlockId.REASON))
             return
         await ack()
         # A resubmitted modal finds the request its first submission stored; if that one was
@@ -87,21 +93,8 @@ def register(app: AsyncApp, services: Services) -> None:
                 request = await requests.get(meta.request_id)
                 review = review_form(view, len(request.ask.scopes))
                 await requests.check_review(request, user, review)
-        except InvalidForm as exc:
-            await ack(
-                response_action="errors", errors=field_errors(exc.errors, view, BlockId.COMMENT)
-            )
-            return
-        except InvalidInput as exc:
-            block = exc.field if exc.field in view_state(view) else BlockId.COMMENT
-            await ack(response_action="errors", errors={block: exc.user_message})
-            return
-        except (RegbotError, RedisError) as exc:
-            words = exc.user_message if isinstance(exc, RegbotError) else REDIS_DOWN
-            await ack(response_action="errors", errors={BlockId.COMMENT: words})
-            return
-        except TimeoutError:
-            await ack(response_action="errors", errors={BlockId.COMMENT: REDIS_SLOW})
+        except (RegbotError, RedisError, TimeoutError) as exc:
+            await ack(response_action="errors", errors=modal_errors(exc, view, BlockId.COMMENT))
             return
         await ack()
         async with reporting(direct(client, user), what="decide"):
