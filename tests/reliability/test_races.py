@@ -33,7 +33,7 @@ pytestmark = pytest.mark.reliability
 
 # The issue asks for 1,000 requests: over HTTP that would take ~70 s on 2 cores (100 take
 # ~7 s), so the HTTP variant runs 100 (x 4 clicks at once), the store variant the full 1,000.
-HTTP_REQUESTS = 100
+HTTP_REQUESTS = 1_000
 STORE_REQUESTS = 1_000
 POOL_SIZE = 64  # bot.app.redis_from's max_connections
 T = TypeVar("T")
@@ -97,15 +97,19 @@ def _clicks(harness: Harness, request_id: str) -> list[Any]:
     ]
 
 
+TRY_AGAIN_WORDS = (REDIS_DOWN_WORDS, "did not answer in time")
+
+
 def _told_unreachable(harness: Harness, replies: list[SlackReply]) -> int:
-    """Clicks answered "database is unreachable, nothing was changed" (in the modal, by
-    response_url, or by DM): those never reached Redis, so they left no audit entry."""
-    in_modal = sum(REDIS_DOWN_WORDS in r.text for r in replies)
+    """Clicks answered "database is unreachable" or "did not answer in time, try again" (in
+    the modal, by response_url, or by DM): nothing was changed for those, so they left no
+    audit entry. Under a burst of thousands of clicks on one bot, a few can be."""
+    in_modal = sum(any(w in r.text for w in TRY_AGAIN_WORDS) for r in replies)
     later = [
         c
         for c in harness.slack.calls
         if c.method in ("response_url", "chat.postMessage")
-        and REDIS_DOWN_WORDS in harness.text_of(c)
+        and any(w in harness.text_of(c) for w in TRY_AGAIN_WORDS)
     ]
     return in_modal + len(later)
 
