@@ -269,7 +269,10 @@ class SlackDriver:
     async def raw(self, body: bytes, headers: dict[str, str]) -> SlackReply:
         """POST `body` with exactly `headers` (add `signed_headers` to sign it)."""
         if self._session is None:
-            self._session = aiohttp.ClientSession()
+            # Drop idle connections well before the server would (aiohttp serves with a 75 s
+            # keep-alive): reusing one the server is closing fails with ServerDisconnected.
+            connector = aiohttp.TCPConnector(keepalive_timeout=15)
+            self._session = aiohttp.ClientSession(connector=connector)
         async with self._session.post(self.url, data=body, headers=headers) as response:
             text = await response.text()
             parsed = json.loads(text) if text and "json" in response.content_type else None
