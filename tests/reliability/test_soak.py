@@ -232,6 +232,7 @@ async def _key_report(harness: Soaked) -> tuple[Counter[str], list[str], int]:
     return kinds, sorted(set(unexpiring)), length
 
 
+@pytest.mark.timeout(WARM_UP + MEASURED + 120)  # two minutes of traffic, then the checks
 async def test_two_minutes_of_mixed_traffic(fake_slack: FakeSlack, own_redis: RedisServer) -> None:
     async with bot_in_a_process(fake_slack, own_redis.url) as soaked:
         await soaked.driver.command("request team-registry", user_id="UDEV")  # registry cache
