@@ -114,6 +114,7 @@ def _told_unreachable(harness: Harness, replies: list[SlackReply]) -> int:
     return in_modal + len(later)
 
 
+@pytest.mark.timeout(600)  # 4,000 clicks and ~1,900 collects: about a minute on 2 cores
 async def test_two_approvers_on_many_requests_over_http(rig: Harness) -> None:
     ids = await _submit_many(rig, HTTP_REQUESTS)
     started = time.perf_counter()
