@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -42,7 +42,7 @@ def _request_values(harness: Harness) -> dict[str, dict[str, dict[str, object]]]
         BlockId.REGISTRY: {ActionId.REGISTRY: select_value(harness.registries["team-registry"].id)},
         BlockId.TOKEN_NAME: {ActionId.INPUT: text_value("slow-path")},
         BlockId.EXPIRY: {
-            ActionId.INPUT: date_value((date.today() + timedelta(days=5)).isoformat())
+            ActionId.INPUT: date_value((harness.today() + timedelta(days=5)).isoformat())
         },
         BlockId.REASON: {ActionId.INPUT: text_value("testing a slow dependency")},
         BlockId.scope_repo(0): {ActionId.INPUT: text_value("team/app")},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from bot.domain.models import RequestState
@@ -62,13 +62,13 @@ async def _submit_review(
 
 
 async def test_review_narrows_expiry_and_actions(harness: Harness) -> None:
-    asked = date.today() + timedelta(days=20)
+    asked = harness.today() + timedelta(days=20)
     request_id = await _submitted(
         harness, scopes=[("team/app", ["pull", "push"]), ("team/base", ["pull"])], expiry=asked
     )
     view = await _review_view(harness, "UAPP1", request_id)
     assert "team/app" in harness.text_of(harness.calls("views.open")[-1])
-    narrowed = date.today() + timedelta(days=5)
+    narrowed = harness.today() + timedelta(days=5)
     reply = await _submit_review(
         harness,
         "UAPP1",
@@ -103,7 +103,7 @@ async def test_review_narrows_expiry_and_actions(harness: Harness) -> None:
 async def test_a_forged_widening_is_refused(harness: Harness) -> None:
     request_id = await _submitted(harness, scopes=[("team/app", ["pull"])])
     view = await _review_view(harness, "UAPP1", request_id)
-    later = date.today() + timedelta(days=60)
+    later = harness.today() + timedelta(days=60)
     reply = await _submit_review(
         harness,
         "UAPP1",

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from bot.store.audit import AuditLog
 from handlers.ids import ActionId, Callback
@@ -16,7 +16,7 @@ async def test_request_approve_collect(harness: Harness) -> None:
     assert view["callback_id"] == Callback.REQUEST_MODAL
     assert_valid_view(view)
 
-    expiry = date.today() + timedelta(days=10)
+    expiry = harness.today() + timedelta(days=10)
     reply = await harness.submit_request(
         "UDEV",
         name="ci-push",
