@@ -93,11 +93,6 @@ def strongest_action(scopes: list[RepoScope]) -> Action:
     return max((a for s in scopes for a in s.actions), key=lambda a: a.power)
 
 
-def is_narrower_or_equal(narrowed: list[RepoScope], original: list[RepoScope]) -> bool:
-    """Every narrowed scope is covered by some original scope (never wider)."""
-    return all(any(o.covers(n) for o in original) for n in narrowed)
-
-
 class TokenAsk(Frozen):
     """What a requester asks for: a token on a registry with scopes and an expiry."""
 

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot.domain.models import RequestKind, RequestState, TokenRequest, strongest_action
-from bot.services.words import clock_time, expiry_words, mention, scope_words, when
+from bot.services.words import expiry_words, mention, scope_words, when
 from handlers.ids import ActionId, BlockId, Callback
 from handlers.views.blocks import (
     Block,
@@ -182,9 +182,3 @@ def review_modal(request: TokenRequest, *, existing: list[str], deny: bool, now:
         submit="Decide",
         private_metadata=ReviewMeta(request_id=request.id).model_dump_json(),
     )
-
-
-def decided_line(request: TokenRequest) -> str:
-    by = mention(request.decided_by) if request.decided_by else "someone"
-    at = clock_time(request.decided_at) if request.decided_at else ""
-    return f"{request.state.value} by {by} at {at}".strip()
