@@ -46,6 +46,6 @@ EXPOSE 3000
 # slim has no curl: the standard library asks. Any non-200 (503 when degraded) fails it.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '3000'), timeout=4)"]
-# SIGTERM starts the graceful shutdown (bot/serve.py); give it 30 s before SIGKILL.
+# SIGTERM starts the graceful shutdown (bot/runtime/serve.py); give it 30 s before SIGKILL.
 STOPSIGNAL SIGTERM
 CMD ["regbot", "serve"]

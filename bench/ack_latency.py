@@ -42,8 +42,8 @@ from bench.stack import (
     run_stand_ins,
 )
 from bench.stats import Latencies
-from bot.fakes.redis_server import running_redis
-from bot.fakes.slack import hooks_url
+from bot.devtools.redis_server import running_redis
+from bot.devtools.slack import hooks_url
 
 TARGET_RATIO = 1.5
 DRAIN_LIMIT = 90.0  # seconds; the IONOS client gives up on a call after 30 s

@@ -19,8 +19,8 @@ from bench.slack_load import SignedPoster, button, command, response_url, trigge
 from bench.slack_load import view_submission as submission
 from bench.stack import APPROVAL_CHANNEL, APPROVER, REGISTRY, requester
 from bench.watch import Match, Watcher
-from bot.fakes.slack import FakeSlack, SlackCall
-from bot.fakes.slack_messages import dm_channel
+from bot.devtools.slack import FakeSlack, SlackCall
+from bot.devtools.slack_messages import dm_channel
 from handlers.ids import ActionId, BlockId
 
 STEP_LIMIT = 30.0  # seconds for the bot's post-ack work of one step

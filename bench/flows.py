@@ -36,9 +36,9 @@ from bench.stack import REGISTRY, SIGNING_SECRET, BotConfig, fake_ionos, fake_sl
 from bench.stack import stand_ins as serve_stand_ins
 from bench.stats import Latencies
 from bench.watch import watching
-from bot.fakes.ionos import FakeIonos
-from bot.fakes.redis_server import running_redis
-from bot.fakes.slack import FakeSlack, hooks_url
+from bot.devtools.ionos import FakeIonos
+from bot.devtools.redis_server import running_redis
+from bot.devtools.slack import FakeSlack, hooks_url
 
 WARM_UP = 3  # flows before the timed run: connections, caches, Lua scripts loaded
 TOP = 8  # Redis commands named in the summary

@@ -2,7 +2,7 @@
 
 Each `run_*` function is a child-process entry point (see `bench.children`): it serves on a
 free loopback port, reports its URL and answers queries until told to stop. The bot is
-built exactly as production builds it (`bot.app.assemble`), served by aiohttp, with its
+built exactly as production builds it (`bot.runtime.wiring.assemble`), served by aiohttp, with its
 logs (INFO, JSON, as in production) written to a file instead of the terminal.
 """
 
@@ -24,13 +24,13 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bench.children import Query, serve_queries
-from bot.app import assemble
-from bot.fakes.ionos import FakeIonos, Knobs, serve_fake_ionos
-from bot.fakes.slack import FakeSlack, serve_fake_slack
-from bot.logs import configure_logging
-from bot.policy import Policy
-from bot.settings import Settings
-from bot.web import make_web_app
+from bot.devtools.ionos import FakeIonos, Knobs, serve_fake_ionos
+from bot.devtools.slack import FakeSlack, serve_fake_slack
+from bot.policy.model import Policy
+from bot.runtime.logs import configure_logging
+from bot.runtime.settings import Settings
+from bot.runtime.web import make_web_app
+from bot.runtime.wiring import assemble
 
 SIGNING_SECRET = "bench-signing-secret"
 BOT_TOKEN = "xoxb-bench"

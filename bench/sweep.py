@@ -1,8 +1,8 @@
 """Benchmark 2: the expiry sweep's wall time against its floor, and its memory as tokens grow.
 
 The IONOS stand-in holds R registries x T tokens and answers every call after 50 ms; the real
-bot (`bot.app.assemble`, default IONOS concurrency 8) runs one `ReminderService.sweep` over
-them. The floor is what the API calls cost at that concurrency: calls x 50 ms / 8, the calls
+bot (`bot.runtime.wiring.assemble`, default IONOS concurrency 8) runs one `ReminderService.sweep`
+over them. The floor is what the API calls cost at that concurrency: calls x 50 ms / 8, the calls
 counted from the stand-in's request log. With the stand-in limiting the whole server to
 10 requests/s (429 + Retry-After above it) and the client pacing itself below that, the floor
 is calls / 10 per second instead, and no 429 may be seen.
@@ -39,9 +39,9 @@ from bench.children import Child, spawn_child_async
 from bench.machine import load_line
 from bench.stack import fake_slack, stand_ins
 from bench.sweeper import Owned, SweeperConfig, SweepFigures, run_sweeper
-from bot.fakes.ionos import FakeIonos, Knobs
-from bot.fakes.redis_server import running_redis
-from bot.fakes.slack import FakeSlack
+from bot.devtools.ionos import FakeIonos, Knobs
+from bot.devtools.redis_server import running_redis
+from bot.devtools.slack import FakeSlack
 
 CONCURRENCY = 8  # IONOS_MAX_IN_FLIGHT, the bot's default
 TARGET_RATIO = 1.3  # wall time / floor, unlimited stand-in

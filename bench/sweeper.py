@@ -1,8 +1,8 @@
 """The sweeping process of the sweep benchmark: the real bot, asked to sweep, measuring itself.
 
 `run_sweeper` is a child-process entry point (see `bench.children`). The bot is built exactly
-as production builds it (`bot.app.assemble`), against the stand-ins and the Redis the parent
-serves; its logs (INFO, JSON) go to a file. The parent asks, in turn:
+as production builds it (`bot.runtime.wiring.assemble`), against the stand-ins and the Redis the
+parent serves; its logs (INFO, JSON) go to a file. The parent asks, in turn:
 
 * ``prepare`` — a fresh bot on a fresh Redis namespace (so no reminder or digest of an earlier
   sweep counts as sent), the owners recorded, one IONOS call and one Redis PING to open the
@@ -35,10 +35,10 @@ from typing import Any
 
 from bench.children import serve_queries
 from bench.stack import BOT_TOKEN, IONOS_TOKEN, SIGNING_SECRET, Profiling, policy_mapping
-from bot.app import Bot, assemble
-from bot.logs import configure_logging
-from bot.policy import Policy
-from bot.settings import Settings
+from bot.policy.model import Policy
+from bot.runtime.logs import configure_logging
+from bot.runtime.settings import Settings
+from bot.runtime.wiring import Bot, assemble
 from bot.store.ownership import OwnershipStore, TokenOwnership
 
 STATUS = Path("/proc/self/status")
@@ -205,7 +205,8 @@ class Sweeper:
         client and as many walkers, nothing done with the tokens (no Redis, no Slack, no
         digest). What is left of the sweep's time above this is its own work."""
         bot = self._ready()
-        walkers = asyncio.Semaphore(self._config.max_in_flight)  # as `bot.app` wires the sweep
+        # as `bot.runtime.wiring` wires the sweep
+        walkers = asyncio.Semaphore(self._config.max_in_flight)
 
         async def pages(registry_id: str) -> None:
             async with walkers:

@@ -13,7 +13,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 
-from bot.fakes.slack import FakeSlack, SlackCall
+from bot.devtools.slack import FakeSlack, SlackCall
 
 Match = Callable[[SlackCall, str], bool]
 POLL = 0.001

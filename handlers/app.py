@@ -9,8 +9,15 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers import actions, commands, extend, lifecycle_actions, options, submissions
-from handlers.listeners import Services
+from handlers.listeners import (
+    commands,
+    decisions,
+    extend,
+    options,
+    submissions,
+    token_actions,
+)
+from handlers.services import Services
 from handlers.traffic import TrafficCounter, add_traffic_counter
 
 log = logging.getLogger(__name__)
@@ -31,10 +38,10 @@ def build_bolt_app(
     if traffic is not None:
         add_traffic_counter(app, traffic)
     commands.register(app, services)
-    actions.register(app, services)
+    decisions.register(app, services)
     submissions.register(app, services)
     options.register(app, services)
-    lifecycle_actions.register(app, services)  # extend, rotate, disable/enable/delete now
+    token_actions.register(app, services)  # extend, rotate, disable/enable/delete now
     extend.register(app, services)  # the extend modal
 
     @app.event("app_home_opened")

@@ -12,8 +12,8 @@ from typing import Any, Protocol
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers.commands import USAGE
 from handlers.ids import ActionId, Callback
+from handlers.listeners.commands import USAGE
 
 OTHER = "other"
 KNOWN_VERBS = frozenset({*USAGE, "help", "pending"})

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 import redis.asyncio as aioredis
 
+from bot.devtools.redis_server import RedisServer, running_redis
 from bot.store.keys import Keys
-from tests.redis_server import RedisServer, running_redis
 
 pytest_plugins = ["tests.slack_fixtures"]
 

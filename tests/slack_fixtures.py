@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.fakes.slack import FakeSlack, serve_fake_slack
+from bot.devtools.slack import FakeSlack, serve_fake_slack
 
 BOT_TOKEN = "xoxb-fake"
 DEVELOPER = "UDEV"

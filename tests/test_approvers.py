@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import FakeClock
+from bot.domain.clock import FakeClock
 from bot.domain.errors import UnknownRegistry
-from bot.policy import Policy
+from bot.policy.model import Policy
 from bot.services.approvers import ApproverDirectory
 
 

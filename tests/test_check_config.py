@@ -12,13 +12,12 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from bot.check_config import Check, run_checks
-from bot.fakes.ionos import FakeIonos, serve_fake_ionos
-from bot.fakes.redis_server import free_port, running_redis
-from bot.fakes.slack import FakeSlack
-from bot.settings import Settings
+from bot.devtools.ionos import FakeIonos, serve_fake_ionos
+from bot.devtools.redis_server import RedisServer, free_port, running_redis
+from bot.devtools.slack import FakeSlack
+from bot.runtime.check_config import Check, run_checks
+from bot.runtime.settings import Settings
 from tests.fake_socket_slack import FakeSocketSlack, serving
-from tests.redis_server import RedisServer
 from tests.serving import BOT_TOKEN, SIGNING_SECRET, bot_env, run_regbot, write_policy
 
 

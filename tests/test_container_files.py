@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from bot.settings import Settings
+from bot.runtime.settings import Settings
 from tests.serving import REPO
 
 DOCKERFILE = (REPO / "Dockerfile").read_text(encoding="utf-8")

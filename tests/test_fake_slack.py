@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.fakes.slack import RESPONSE_URL, FakeSlack, hooks_url
+from bot.devtools.slack import RESPONSE_URL, FakeSlack, hooks_url
 
 pytest_plugins = ["tests.slack_fixtures"]  # until the root conftest lists it
 

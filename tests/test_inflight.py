@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.inflight import InFlight
+from bot.runtime.inflight import InFlight
 
 
 async def test_tasks_started_while_dispatching_are_waited_for() -> None:

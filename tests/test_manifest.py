@@ -19,11 +19,11 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app import assemble
-from bot.policy import Policy
-from bot.settings import Settings
+from bot.devtools.redis_server import RedisServer
+from bot.policy.model import Policy
+from bot.runtime.settings import Settings
+from bot.runtime.wiring import assemble
 from handlers.ids import ActionId, Callback
-from tests.redis_server import RedisServer
 from tests.serving import BOT_TOKEN, POLICY, REPO, SIGNING_SECRET
 
 MANIFEST: dict[str, Any] = yaml.safe_load((REPO / "manifest.yml").read_text(encoding="utf-8"))

@@ -11,11 +11,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
-from bot.fakes.ionos import FakeIonos, serve_fake_ionos
+from bot.devtools.ionos import FakeIonos, serve_fake_ionos
 from bot.ionos.client import IonosClient, auth_from
 from bot.ionos.errors import IonosUnavailable, Unauthorized
 from bot.ionos.retry import RetryPolicy
-from bot.metrics import Metrics, ionos_error_kind
+from bot.runtime.metrics import Metrics, ionos_error_kind
 from bot.services.reminders import SweepReport
 from handlers.ids import ActionId, Callback
 from handlers.traffic import classify

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bot.domain.errors import UnknownRegistry
 from bot.domain.models import Action, RepoScope
-from bot.policy import Policy, PolicyError, Quorum, format_duration, parse_duration
+from bot.policy.model import Policy, PolicyError, Quorum, format_duration, parse_duration
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "policy.example.yml"
 

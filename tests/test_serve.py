@@ -14,10 +14,10 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from bot.fakes.ionos import FakeIonos
-from bot.fakes.redis_server import free_port
-from bot.fakes.slack import RESPONSE_URL, FakeSlack, hooks_url, serve_fake_slack
-from tests.redis_server import RedisServer
+from bot.devtools.ionos import FakeIonos
+from bot.devtools.redis_server import RedisServer, free_port
+from bot.devtools.slack import RESPONSE_URL, FakeSlack, hooks_url, serve_fake_slack
+from bot.devtools.slack_driver import SlackDriver
 from tests.serving import (
     SIGNING_SECRET,
     bot_env,
@@ -26,7 +26,6 @@ from tests.serving import (
     wait_until_refused,
     write_policy,
 )
-from tests.slack_driver import SlackDriver
 from tests.slack_fixtures import DEVELOPER
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -19,8 +19,8 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.fakes.slack import RESPONSE_URL, FakeSlack, hooks_url
-from tests.slack_driver import (
+from bot.devtools.slack import RESPONSE_URL, FakeSlack, hooks_url
+from bot.devtools.slack_driver import (
     SlackDriver,
     checkboxes,
     date_value,

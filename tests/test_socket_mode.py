@@ -14,14 +14,13 @@ import aiohttp
 import pytest
 from pydantic import ValidationError
 
-from bot.app import assemble
-from bot.fakes.ionos import FakeIonos, serve_fake_ionos
-from bot.fakes.redis_server import free_port
-from bot.policy import Policy
-from bot.serve import TrackedSocketModeHandler, serve, slack_mode, socket_handler
-from bot.settings import Settings
+from bot.devtools.ionos import FakeIonos, serve_fake_ionos
+from bot.devtools.redis_server import RedisServer, free_port
+from bot.policy.model import Policy
+from bot.runtime.serve import TrackedSocketModeHandler, serve, slack_mode, socket_handler
+from bot.runtime.settings import Settings
+from bot.runtime.wiring import assemble
 from tests.fake_socket_slack import FakeSocketSlack, serving
-from tests.redis_server import RedisServer
 from tests.serving import BOT_TOKEN, POLICY, SIGNING_SECRET
 
 APP_TOKEN = "xapp-1-A0FAKE-1-fake"

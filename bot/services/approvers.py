@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
 
-from bot.clock import Clock
+from bot.domain.clock import Clock
 from bot.domain.errors import UnknownRegistry
-from bot.policy import Policy, RegistryPolicy
+from bot.policy.model import Policy, RegistryPolicy
 from bot.services.singleflight import SingleFlight
 
 

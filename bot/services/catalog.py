@@ -11,7 +11,7 @@ import asyncio
 import re
 from datetime import datetime, timedelta
 
-from bot.clock import Clock
+from bot.domain.clock import Clock
 from bot.domain.errors import UnknownRegistry, UnknownToken
 from bot.ionos.errors import NotFound
 from bot.ionos.models import Registry, Token

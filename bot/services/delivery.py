@@ -16,8 +16,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from bot.clock import Clock
 from bot.domain.audit import AuditAction, Refusal
+from bot.domain.clock import Clock
 from bot.domain.errors import (
     AlreadyDecided,
     NotAllowed,
@@ -26,12 +26,12 @@ from bot.domain.errors import (
     UnknownRequest,
 )
 from bot.domain.models import RequestKind, TokenRequest
+from bot.domain.secrets import hidden
 from bot.ionos.errors import Conflict, IonosApiError, IonosError, IonosUnavailable
 from bot.ionos.models import Scope, Token, TokenSpec, TokenStatus
-from bot.logs import hidden
 from bot.services.catalog import RegistryCatalog
-from bot.services.lifecycle_ports import CollectFollowUp
 from bot.services.ports import (
+    CollectFollowUp,
     DeliveredCredentials,
     Notifier,
     OwnershipRepository,

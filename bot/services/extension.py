@@ -11,15 +11,22 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from bot.clock import Clock
 from bot.domain.audit import AuditAction, Refusal
+from bot.domain.clock import Clock
 from bot.domain.errors import AlreadyDecided, NotAllowed, ServiceUnavailable, UnknownRequest
 from bot.domain.models import RequestKind, RequestState, TokenRequest
 from bot.ionos.errors import IonosError, NotFound
 from bot.ionos.models import TokenPatch
 from bot.services.approvers import ApproverDirectory
-from bot.services.lifecycle_ports import LifecycleNotice, LifecycleNotifier, LifecycleRepository
-from bot.services.ports import Notifier, OwnershipRepository, RequestRepository, TokensApi
+from bot.services.ports import (
+    LifecycleNotice,
+    LifecycleNotifier,
+    LifecycleRepository,
+    Notifier,
+    OwnershipRepository,
+    RequestRepository,
+    TokensApi,
+)
 from bot.services.words import describe_state, mention, when
 
 APPLY_STALE_AFTER = timedelta(minutes=2)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.reminders import Access, DigestCategory, Reminder, TokenRef
 from bot.ionos.models import Registry, Token, TokenStatus
-from bot.policy import Policy
+from bot.policy.model import Policy
 
 
 def due_threshold(

@@ -1,8 +1,8 @@
 """The expiry sweep: every registry, every token, reminders sent exactly once, a daily digest.
 
 `ReminderService.sweep` walks the registries through the `TokensApi` port, a few registries at
-a time (``registries_at_once``: `bot.app` passes ``IONOS_MAX_IN_FLIGHT``, one walker per slot of
-the IONOS client, which bounds in-flight requests and paces them), one page of tokens at a
+a time (``registries_at_once``: `bot.runtime.wiring` passes ``IONOS_MAX_IN_FLIGHT``, one walker per
+slot of the IONOS client, which bounds in-flight requests and paces them), one page of tokens at a
 time: memory holds the pages in flight and the digests' first entries, never the list of all
 tokens. For each token it applies `reminder_rules` (which threshold is
 due, which digest categories it is in) and sends through the `ReminderNotifier` port.
@@ -24,12 +24,12 @@ import secrets
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from bot.clock import Clock
 from bot.domain.audit import AuditAction
+from bot.domain.clock import Clock
 from bot.domain.reminders import Digest, DigestEntry, OwnerUnreachable
 from bot.ionos.errors import IonosError
 from bot.ionos.models import Registry, Token
-from bot.policy import Policy, RegistryPolicy, format_duration
+from bot.policy.model import Policy, RegistryPolicy, format_duration
 from bot.services.ports import (
     AuditTrail,
     OwnershipRepository,

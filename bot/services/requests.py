@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import uuid
 
-from bot.clock import Clock
 from bot.domain.audit import Refusal
+from bot.domain.clock import Clock
 from bot.domain.errors import (
     AlreadyDecided,
     InvalidForm,
@@ -22,12 +22,12 @@ from bot.domain.errors import (
     WiderThanRequested,
 )
 from bot.domain.models import RequestKind, RequestState, TokenAsk, TokenRequest
-from bot.policy import Policy
+from bot.policy.model import Policy
 from bot.services.approvers import ApproverDirectory
 from bot.services.catalog import RegistryCatalog
 from bot.services.forms import RequestForm, ReviewForm, build_ask, narrow_ask
-from bot.services.lifecycle_ports import ApprovalFollowUp
 from bot.services.ports import (
+    ApprovalFollowUp,
     Notifier,
     OwnershipRepository,
     RequesterNotice,

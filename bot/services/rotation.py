@@ -13,16 +13,22 @@ import logging
 import uuid
 from datetime import datetime, timedelta
 
-from bot.clock import Clock
 from bot.domain.audit import AuditAction, Refusal
+from bot.domain.clock import Clock
 from bot.domain.errors import AlreadyDecided, NotAllowed, ServiceUnavailable, UnknownRequest
 from bot.domain.models import RequestKind, RequestState, TokenRequest
 from bot.ionos.errors import IonosError, NotFound
 from bot.ionos.models import TokenPatch, TokenStatus
-from bot.policy import Policy
+from bot.policy.model import Policy
 from bot.services.approvers import ApproverDirectory
-from bot.services.lifecycle_ports import LifecycleNotice, LifecycleNotifier, LifecycleRepository
-from bot.services.ports import OwnershipRepository, RequestRepository, TokensApi
+from bot.services.ports import (
+    LifecycleNotice,
+    LifecycleNotifier,
+    LifecycleRepository,
+    OwnershipRepository,
+    RequestRepository,
+    TokensApi,
+)
 from bot.services.words import expiry_words
 
 log = logging.getLogger(__name__)

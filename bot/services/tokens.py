@@ -10,8 +10,8 @@ import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.clock import Clock
 from bot.domain.audit import AuditAction, Outcome
+from bot.domain.clock import Clock
 from bot.domain.errors import NotAllowed, ServiceUnavailable, UnknownToken
 from bot.ionos.errors import IonosError, NotFound
 from bot.ionos.models import Registry, Token, TokenPatch, TokenStatus

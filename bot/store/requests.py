@@ -15,7 +15,7 @@ Lifetimes: a pending request's hash expires ``ttl + grace`` after creation (hous
 expires it before); from ``approved`` on, and in final states, it is kept for ``retention``.
 Indexes: ``pending_index`` (ids of pending requests by creation time), ``approved_index``
 (approved, not yet collected, by decision time: the claim ttl runs from there), ``rotations``
-(written by ``complete`` for a rotation; see `bot.store.lifecycle`) and one sorted set per
+(written by ``complete`` for a rotation; see `bot.store.housekeeping`) and one sorted set per
 requester, trimmed to the newest `USER_INDEX_SIZE`.
 """
 

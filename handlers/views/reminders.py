@@ -17,7 +17,7 @@ from bot.domain.reminders import (
     Reminder,
     TokenRef,
 )
-from bot.policy import format_duration
+from bot.policy.model import format_duration
 from bot.services.words import expiry_words, mention, relative, when
 from handlers.ids import ActionId, BlockId
 from handlers.views.blocks import Block, actions, button, context, header, message, plain, section

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from bot.fakes.ionos import FakeIonos, RecordedRequest
+from bot.devtools.ionos import FakeIonos, RecordedRequest
 from bot.ionos.client import IonosClient, auth_from
 
 FAKE_BEARER = "fake-token"

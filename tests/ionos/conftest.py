@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.clock import Clock, SystemClock
-from bot.fakes.ionos import FakeIonos
+from bot.devtools.ionos import FakeIonos
+from bot.domain.clock import Clock, SystemClock
 from tests.ionos.contract import contract_checked
 
 

@@ -34,7 +34,7 @@ from openapi_core.datatypes import RequestParameters
 from openapi_core.templating.paths.exceptions import PathError
 from openapi_schema_validator import OAS30Validator
 
-from bot.fakes.ionos import FakeIonos, serve_fake_ionos
+from bot.devtools.ionos import FakeIonos, serve_fake_ionos
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = REPO_ROOT / "spec" / "ionos-container-registry-openapi.yaml"

@@ -11,7 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot import __version__
-from bot.fakes.ionos import FailRule, FakeIonos
+from bot.devtools.ionos import FailRule, FakeIonos
 from bot.ionos.client import BasicAuth, BearerAuth, IonosClient, auth_from
 from bot.ionos.errors import (
     BadRequest,

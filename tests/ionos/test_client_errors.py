@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import SecretStr
 
-from bot.fakes.ionos import FailRule, FakeIonos
+from bot.devtools.ionos import FailRule, FakeIonos
 from bot.ionos.client import auth_from
 from bot.ionos.errors import (
     BadRequest,

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import pytest
 from aiohttp import web
 
-from bot.fakes.ionos import FailRule, FakeIonos
+from bot.devtools.ionos import FailRule, FakeIonos
 from tests.ionos.clients import RecordingSleep, calls, open_client
 from tests.ionos.contract import ContractChecker
 

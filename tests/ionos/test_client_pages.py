@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.fakes.ionos import FakeIonos
+from bot.devtools.ionos import FakeIonos
 from tests.ionos.clients import calls, open_client
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.fakes.ionos import FailRule, FakeIonos
+from bot.devtools.ionos import FailRule, FakeIonos
 from bot.ionos.errors import IonosUnavailable, NotFound, RateLimited, ServerError
 from bot.ionos.models import TokenPatch, TokenSpec, TokenStatus
 from bot.ionos.retry import RetryPolicy

@@ -16,14 +16,14 @@ import httpx
 import pytest
 import yaml
 
-import bot.fakes
-from bot.clock import FakeClock
-from bot.fakes.ionos import FailRule, FakeIonos, Knobs
-from bot.fakes.ionos_model import FakeRegistry, rfc3339
+import bot.devtools
+from bot.devtools.ionos import FailRule, FakeIonos, Knobs
+from bot.devtools.ionos_model import FakeRegistry, rfc3339
+from bot.domain.clock import FakeClock
 from tests.ionos.contract import REPO_ROOT, contract_checked
 
 BEARER = {"Authorization": "Bearer fake-token"}
-SEED_FILE = Path(bot.fakes.__file__).parent / "seed.example.yaml"
+SEED_FILE = Path(bot.devtools.__file__).parent / "seed.example.yaml"
 
 
 @pytest.fixture

@@ -23,8 +23,8 @@ from ionoscloud_container_registry.models.post_token_input import PostTokenInput
 from ionoscloud_container_registry.models.post_token_properties import PostTokenProperties
 from ionoscloud_container_registry.models.scope import Scope
 
-from bot.fakes.ionos import FakeIonos
-from bot.fakes.ionos_model import FakeRegistry
+from bot.devtools.ionos import FakeIonos
+from bot.devtools.ionos_model import FakeRegistry
 
 
 @pytest.fixture

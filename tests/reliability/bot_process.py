@@ -14,8 +14,8 @@ import json
 
 from aiohttp import web
 
-from bot.app import assemble
-from bot.settings import Settings
+from bot.runtime.settings import Settings
+from bot.runtime.wiring import assemble
 from tests.reliability.rig import reliability_policy
 from tests.scenario.harness import SIGNING_SECRET
 from tests.slack_fixtures import BOT_TOKEN

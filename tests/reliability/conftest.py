@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.fakes.slack import FakeSlack
-from tests.redis_server import RedisServer, running_redis
+from bot.devtools.redis_server import RedisServer, running_redis
+from bot.devtools.slack import FakeSlack
+from bot.domain.clock import FakeClock
 from tests.reliability.rig import running_bot
 from tests.scenario.harness import Harness
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.devtools.slack_driver import select_value, text_value
 from bot.domain.models import RequestState
 from bot.store.audit import AuditEntry, AuditLog
 from handlers.ids import ActionId, BlockId, Callback
@@ -18,7 +19,6 @@ from handlers.views.approval import ReviewMeta
 from tests.reliability.flow import last_reply, state, submitted
 from tests.reliability.rig import PROD_APPROVER
 from tests.scenario.harness import PROD_APPROVAL_CHANNEL, Harness
-from tests.slack_driver import select_value, text_value
 
 pytestmark = pytest.mark.reliability
 

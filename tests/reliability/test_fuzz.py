@@ -19,12 +19,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.fakes.slack import FakeSlack
-from handlers.commands import USAGE
+from bot.devtools.redis_server import RedisServer
+from bot.devtools.slack import FakeSlack
 from handlers.ids import ActionId, BlockId, Callback
+from handlers.listeners.commands import USAGE
 from handlers.views.approval import ReviewMeta
 from handlers.views.request_modal import RequestModalMeta
-from tests.redis_server import RedisServer
 from tests.reliability.flow import approved, state, submitted
 from tests.reliability.rig import PROD_APPROVER, listener_failures, running_bot
 from tests.scenario.harness import Harness

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 import pytest
 from aiohttp import web
 
+from bot.devtools.ionos_knobs import FailRule
+from bot.devtools.redis_server import RedisServer
+from bot.devtools.slack import FakeSlack
 from bot.domain.models import RequestState
-from bot.fakes.ionos_knobs import FailRule
-from bot.fakes.slack import FakeSlack
 from bot.ionos.retry import RetryPolicy
 from bot.store.audit import AuditEntry, AuditLog
 from handlers.ids import ActionId
-from tests.redis_server import RedisServer
 from tests.reliability.flow import (
     approved,
     audit_actions,

@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
 
-from bot.fakes.ionos import FakeIonos, FakeRegistry, FakeToken, serve_fake_ionos
+from bot.devtools.ionos import FakeIonos, FakeRegistry, FakeToken, serve_fake_ionos
 from tests.ionos.contract import load_spec_dict
 
 pytestmark = pytest.mark.reliability

@@ -15,18 +15,18 @@ from typing import Any, TypeVar
 
 import pytest
 
-from bot.app import redis_from
+from bot.devtools.redis_server import RedisServer
+from bot.devtools.slack_driver import SlackReply, checkboxes, date_value, select_value, text_value
 from bot.domain.audit import AuditAction
 from bot.domain.models import RequestState, TokenRequest
+from bot.runtime.clients import redis_from
 from bot.store.audit import AuditLog
 from bot.store.keys import Keys
 from bot.store.requests import RequestStore
 from handlers.ids import ActionId, BlockId, Callback
 from handlers.views.approval import ReviewMeta
-from tests.redis_server import RedisServer
 from tests.reliability.flow import REDIS_DOWN_WORDS, fresh_view
 from tests.scenario.harness import APPROVAL_CHANNEL, Harness
-from tests.slack_driver import SlackReply, checkboxes, date_value, select_value, text_value
 from tests.store.conftest import make_request, op
 
 pytestmark = pytest.mark.reliability
@@ -35,7 +35,7 @@ pytestmark = pytest.mark.reliability
 # ~7 s), so the HTTP variant runs 100 (x 4 clicks at once), the store variant the full 1,000.
 HTTP_REQUESTS = 1_000
 STORE_REQUESTS = 1_000
-POOL_SIZE = 64  # bot.app.redis_from's max_connections
+POOL_SIZE = 64  # bot.runtime.clients.redis_from's max_connections
 T = TypeVar("T")
 FINAL = {"approved": RequestState.APPROVED, "denied": RequestState.DENIED}
 
@@ -179,9 +179,9 @@ async def _actions_by_request(audit: AuditLog, ids: list[str]) -> dict[str, list
 
 
 async def test_two_approvers_on_a_thousand_requests_in_the_store(own_redis: RedisServer) -> None:
-    """The product's own pool (`bot.app.redis_from`): 1,000 requests, then 4,000 transitions
-    launched at once. In flight at a time: the pool's size (64) — gathered unbounded, the
-    pool's 1 s wait for a free connection runs out (see docs/reliability.md, finding R4)."""
+    """The product's own pool (`bot.runtime.clients.redis_from`): 1,000 requests, then 4,000
+    transitions launched at once. In flight at a time: the pool's size (64) — gathered unbounded,
+    the pool's 1 s wait for a free connection runs out (see docs/reliability.md, finding R4)."""
     redis = redis_from(own_redis.url)
     keys = Keys(namespace="race-store")
     store = RequestStore(redis, keys)

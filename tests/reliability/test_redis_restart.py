@@ -13,10 +13,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import FakeClock
+from bot.devtools.redis_server import RedisServer
+from bot.domain.clock import FakeClock
 from bot.domain.models import RequestState
 from handlers.ids import ActionId, BlockId
-from tests.redis_server import RedisServer
 from tests.reliability.flow import (
     REDIS_DOWN_WORDS,
     approved,

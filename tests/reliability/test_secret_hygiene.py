@@ -17,8 +17,8 @@ from collections.abc import Iterator
 import aiohttp
 import pytest
 
-from bot.fakes.slack import FakeSlack
-from tests.redis_server import RedisServer
+from bot.devtools.redis_server import RedisServer
+from bot.devtools.slack import FakeSlack
 from tests.reliability.flow import approved, password_messages, tokens
 from tests.reliability.rig import everything_in_redis, new_fake_ionos, running_bot
 

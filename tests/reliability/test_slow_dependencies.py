@@ -14,16 +14,16 @@ from datetime import timedelta
 
 import pytest
 
-from bot.fakes.slack import FakeSlack
+from bot.devtools.redis_server import RedisServer
+from bot.devtools.slack import FakeSlack
+from bot.devtools.slack_driver import SlackReply, checkboxes, date_value, select_value, text_value
 from handlers.ids import ActionId, BlockId, Callback
 from handlers.views.approval import ReviewMeta
 from handlers.views.request_modal import RequestModalMeta
-from tests.redis_server import RedisServer
 from tests.reliability.flow import approved, fresh_view, submitted
 from tests.reliability.proxy import TcpProxy
 from tests.reliability.rig import running_bot
 from tests.scenario.harness import Harness
-from tests.slack_driver import SlackReply, checkboxes, date_value, select_value, text_value
 
 pytestmark = pytest.mark.reliability
 

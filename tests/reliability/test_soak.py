@@ -29,16 +29,16 @@ from typing import Any
 import pytest
 import redis.asyncio as aioredis
 
-from bot.fakes.ionos import FakeIonos, FakeRegistry, serve_fake_ionos
-from bot.fakes.slack import FakeSlack, hooks_url, serve_fake_slack
+from bot.devtools.ionos import FakeIonos, FakeRegistry, serve_fake_ionos
+from bot.devtools.redis_server import RedisServer
+from bot.devtools.slack import FakeSlack, hooks_url, serve_fake_slack
+from bot.devtools.slack_driver import SlackDriver, checkboxes, date_value, select_value, text_value
 from bot.store.keys import Keys
 from handlers.ids import ActionId, BlockId, Callback
 from handlers.views.approval import ReviewMeta
 from handlers.views.request_modal import RequestModalMeta
-from tests.redis_server import RedisServer
 from tests.reliability.rig import PROD_APPROVER, new_fake_ionos, reconnecting_client
 from tests.scenario.harness import APPROVAL_CHANNEL, SIGNING_SECRET
-from tests.slack_driver import SlackDriver, checkboxes, date_value, select_value, text_value
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 

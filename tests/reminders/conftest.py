@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.fakes.slack import FakeSlack
-from bot.policy import Policy
-from tests.redis_server import RedisServer
+from bot.devtools.redis_server import RedisServer
+from bot.devtools.slack import FakeSlack
+from bot.policy.model import Policy
 from tests.reminders.world import World, world_of
 from tests.scenario.conftest import check_everything_sent
 from tests.scenario.harness import policy_mapping

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from bot.devtools.ionos import FailRule
 from bot.domain.reminders import DigestCategory
-from bot.fakes.ionos import FailRule
 from handlers.ids import ActionId
 from tests.reminders.world import World, replica, text_of
 from tests.scenario.harness import APPROVAL_CHANNEL, PROD_APPROVAL_CHANNEL

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.fakes.ionos import FakeIonos
-from bot.fakes.slack import FakeSlack
-from bot.policy import Policy
-from tests.redis_server import RedisServer
+from bot.devtools.ionos import FakeIonos
+from bot.devtools.redis_server import RedisServer
+from bot.devtools.slack import FakeSlack
+from bot.domain.clock import FakeClock
+from bot.policy.model import Policy
 from tests.reminders.world import SCOPES, world_of
 from tests.slack_fixtures import BOT_TOKEN
 

@@ -21,12 +21,12 @@ import pytest
 import redis.asyncio as aioredis
 import yaml
 
-from bot.fakes.ionos import FakeIonos, FakeToken
-from bot.fakes.slack import FakeSlack, serve_fake_slack
+from bot.devtools.ionos import FakeIonos, FakeToken
+from bot.devtools.redis_server import RedisServer
+from bot.devtools.slack import FakeSlack, serve_fake_slack
 from bot.store.keys import Keys
 from bot.store.ownership import OwnershipStore, TokenOwnership
 from tests.ionos.contract import contract_checked
-from tests.redis_server import RedisServer
 from tests.reminders.world import SCOPES
 from tests.scenario.harness import SIGNING_SECRET, policy_mapping
 from tests.slack_fixtures import BOT_TOKEN

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 import pytest
 import redis.asyncio as aioredis
 
-from bot.clock import FakeClock
-from bot.scheduler import Scheduler
+from bot.domain.clock import FakeClock
+from bot.runtime.scheduler import Scheduler
 from bot.services.reminders import SweepReport
 from bot.store.keys import Keys
 from bot.store.locks import RedisLock

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.app import Bot, assemble
-from bot.clock import FakeClock
-from bot.fakes.ionos import FakeIonos, FakeRegistry, FakeToken, serve_fake_ionos
-from bot.fakes.slack import FakeSlack, serve_fake_slack
-from bot.policy import Policy
+from bot.devtools.ionos import FakeIonos, FakeRegistry, FakeToken, serve_fake_ionos
+from bot.devtools.slack import FakeSlack, serve_fake_slack
+from bot.domain.clock import FakeClock
+from bot.policy.model import Policy
+from bot.runtime.settings import Settings
+from bot.runtime.wiring import Bot, assemble
 from bot.services.reminders import SweepReport
-from bot.settings import Settings
 from bot.store.ownership import OwnershipStore, TokenOwnership
 from handlers.ids import BlockId
 from tests.ionos.contract import contract_checked

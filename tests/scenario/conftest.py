@@ -9,17 +9,17 @@ import pytest
 import redis.asyncio as aioredis
 from aiohttp import web
 
-from bot.app import assemble
-from bot.clock import Clock
-from bot.fakes.ionos import FakeIonos
-from bot.fakes.slack import FakeSlack, hooks_url, serve_fake_slack
-from bot.policy import Policy
-from bot.settings import Settings
+from bot.devtools.ionos import FakeIonos
+from bot.devtools.redis_server import RedisServer
+from bot.devtools.slack import FakeSlack, hooks_url, serve_fake_slack
+from bot.devtools.slack_driver import SlackDriver
+from bot.domain.clock import Clock
+from bot.policy.model import Policy
+from bot.runtime.settings import Settings
+from bot.runtime.wiring import assemble
 from tests.blockkit import assert_valid_message, assert_valid_view
 from tests.ionos.contract import contract_checked
-from tests.redis_server import RedisServer
 from tests.scenario.harness import SIGNING_SECRET, Harness, policy_mapping
-from tests.slack_driver import SlackDriver
 from tests.slack_fixtures import BOT_TOKEN
 
 

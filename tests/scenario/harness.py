@@ -1,7 +1,7 @@
 """The whole bot over HTTP: signed Slack traffic in, stand-ins for Slack and IONOS behind.
 
 `Harness` starts nothing itself; the `harness` fixture (conftest) wires a real bot
-(`bot.app.assemble`) to a private Redis, the IONOS stand-in (contract-checked) and the
+(`bot.runtime.wiring.assemble`) to a private Redis, the IONOS stand-in (contract-checked) and the
 Slack stand-in, serves it on a free port, and hands tests a driver plus helpers that read
 what the stand-ins saw.
 """
@@ -17,12 +17,12 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from bot.app import Bot
-from bot.fakes.ionos import FakeIonos, FakeRegistry
-from bot.fakes.slack import FakeSlack, SlackCall
+from bot.devtools.ionos import FakeIonos, FakeRegistry
+from bot.devtools.slack import FakeSlack, SlackCall
+from bot.devtools.slack_driver import SlackDriver, checkboxes, date_value, select_value, text_value
+from bot.runtime.wiring import Bot
 from bot.store.keys import Keys
 from handlers.ids import ActionId, BlockId, Callback
-from tests.slack_driver import SlackDriver, checkboxes, date_value, select_value, text_value
 
 APPROVAL_CHANNEL = "CAPPROVALS"
 PROD_APPROVAL_CHANNEL = "CPRODAPPROVALS"

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from bot.devtools.slack_driver import SlackReply, date_value, text_value
 from bot.domain.models import TokenRequest
-from bot.services.lifecycle import HousekeepingReport
+from bot.services.housekeeping import HousekeepingReport
 from bot.store.audit import AuditEntry, AuditLog
 from bot.store.requests import RequestStore
 from handlers.ids import ActionId, BlockId, Callback
 from tests.scenario.harness import Harness
-from tests.slack_driver import SlackReply, date_value, text_value
 
 
 def team_id(harness: Harness) -> str:

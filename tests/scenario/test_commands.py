@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from bot.fakes.ionos import FailRule
+from bot.devtools.ionos import FailRule
+from bot.devtools.slack_driver import SlackReply
 from bot.store.audit import AuditEntry, AuditLog
 from handlers.ids import ActionId
 from tests.scenario.harness import Harness
-from tests.slack_driver import SlackReply
 
 SUBCOMMANDS = (
     "request",

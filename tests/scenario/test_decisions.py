@@ -6,12 +6,12 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+from bot.devtools.slack_driver import checkboxes, date_value, select_value, text_value
 from bot.domain.models import RequestState
 from bot.store.audit import AuditLog
 from bot.store.requests import RequestStore
 from handlers.ids import ActionId, BlockId, Callback
 from tests.scenario.harness import PROD_APPROVAL_CHANNEL, Harness
-from tests.slack_driver import checkboxes, date_value, select_value, text_value
 
 
 async def _submitted(harness: Harness, user: str = "UDEV", **kwargs: Any) -> str:

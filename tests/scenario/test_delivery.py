@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
+from bot.devtools.ionos_knobs import FailRule
 from bot.domain.models import RequestState
-from bot.fakes.ionos_knobs import FailRule
 from bot.store.audit import AuditLog
 from bot.store.requests import RequestStore
 from handlers.ids import ActionId

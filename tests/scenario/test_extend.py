@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import FakeClock
+from bot.devtools.ionos_knobs import FailRule
+from bot.domain.clock import FakeClock
 from bot.domain.models import RequestKind, RequestState
-from bot.fakes.ionos_knobs import FailRule
 from handlers.ids import ActionId, BlockId
 from tests.scenario.harness import Harness
 from tests.scenario.lifecycle_steps import (

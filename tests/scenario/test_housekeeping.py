@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import FakeClock
+from bot.devtools.slack import SlackCall
+from bot.domain.clock import FakeClock
 from bot.domain.models import RequestState
-from bot.fakes.slack import SlackCall
 from handlers.ids import ActionId
 from tests.scenario.harness import APPROVAL_CHANNEL, Harness
 from tests.scenario.lifecycle_steps import audit, housekeeping, last_reply, request_of

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import FakeClock
+from bot.domain.clock import FakeClock
 from bot.domain.models import RequestKind, RequestState
 from bot.store.ownership import OwnershipStore
 from handlers.ids import ActionId

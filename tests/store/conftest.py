@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis.asyncio as aioredis
 
+from bot.devtools.redis_server import RedisServer
 from bot.domain.models import Action, RepoScope, RequestState, TokenAsk, TokenRequest
 from bot.store.audit import AuditLog
 from bot.store.keys import Keys
 from bot.store.ownership import OwnershipStore
 from bot.store.requests import RequestStore
-from tests.redis_server import RedisServer
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 TTL = timedelta(days=3)

@@ -13,11 +13,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis.asyncio as aioredis
 
+from bot.devtools.redis_server import RedisServer, free_port
 from bot.domain.audit import AuditAction
+from bot.runtime.audit_cli import parse_since
 from bot.store.audit import AuditLog
-from bot.store.audit_cli import parse_since
 from bot.store.keys import Keys
-from tests.redis_server import RedisServer, free_port
 from tests.store.conftest import T0
 
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 import redis.asyncio as aioredis
 
 from bot.domain.models import RequestKind, TokenRequest
+from bot.store.housekeeping import HousekeepingStore
 from bot.store.keys import Keys
-from bot.store.lifecycle import LifecycleStore
 from bot.store.requests import RequestStore
 from tests.store.conftest import REQUESTER, T0, TTL, make_request, op
 
@@ -20,7 +20,7 @@ HOUR = timedelta(hours=1)
 async def test_nudges_are_due_after_a_doubling_delay(
     redis: aioredis.Redis, keys: Keys, pending: TokenRequest
 ) -> None:
-    store = LifecycleStore(redis, keys)
+    store = HousekeepingStore(redis, keys)
 
     async def nudge(at: timedelta) -> bool:
         t = await store.nudge(pending.id, at=T0 + at, created_at=T0, after=4 * HOUR, op_id=op())
@@ -34,7 +34,7 @@ async def test_nudges_are_due_after_a_doubling_delay(
 async def test_one_of_many_concurrent_nudges_applies(
     redis: aioredis.Redis, other_redis: aioredis.Redis, keys: Keys, pending: TokenRequest
 ) -> None:
-    stores = [LifecycleStore(redis, keys), LifecycleStore(other_redis, keys)]
+    stores = [HousekeepingStore(redis, keys), HousekeepingStore(other_redis, keys)]
     results = await asyncio.gather(
         *(
             s.nudge(pending.id, at=T0 + 5 * HOUR, created_at=T0, after=4 * HOUR, op_id=op())
@@ -58,10 +58,10 @@ async def test_a_rotation_step_is_claimed_once(
         rotation.id, actor=REQUESTER, at=T0, token_id="new-1", token_name="ci-r2", op_id=op()
     )
     assert done.applied
-    stores = [LifecycleStore(redis, keys), LifecycleStore(other_redis, keys)]
+    stores = [HousekeepingStore(redis, keys), HousekeepingStore(other_redis, keys)]
     assert await stores[0].rotation_ids(since_before=T0 + HOUR) == [rotation.id]
 
-    async def claim(store: LifecycleStore) -> bool:
+    async def claim(store: HousekeepingStore) -> bool:
         t = await store.claim_rotation_step(
             rotation.id,
             actor="regbot",

@@ -1,1 +1,0 @@
-"""Local stand-ins (real HTTP servers) for the services regbot talks to."""

@@ -1,0 +1,79 @@
+"""The `regbot` command line: the composition root's front door.
+
+Each subcommand is a small function in its own module, imported only when used, so that
+`regbot fake-ionos` does not need Slack settings and `regbot audit verify` needs only Redis.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from importlib import import_module
+
+
+def _lazy(target: str) -> Callable[[argparse.Namespace], int]:
+    module_name, func_name = target.split(":")
+
+    def run(args: argparse.Namespace) -> int:
+        func: Callable[[argparse.Namespace], int] = getattr(import_module(module_name), func_name)
+        return func(args)
+
+    return run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="regbot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser(
+        "serve", help="run the bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)"
+    )
+    serve.add_argument("--port", type=int, default=None, help="HTTP port (default $PORT or 3000)")
+    serve.set_defaults(run=_lazy("bot.runtime.serve:serve_command"))
+
+    check = sub.add_parser(
+        "check-config", help="validate settings and policy, check Slack, IONOS and Redis"
+    )
+    check.set_defaults(run=_lazy("bot.runtime.check_config:check_config_command"))
+
+    fake = sub.add_parser("fake-ionos", help="run the local IONOS Container Registry stand-in")
+    fake.add_argument("--host", default="127.0.0.1")
+    fake.add_argument("--port", type=int, default=8080)
+    fake.add_argument("--seed", default=None, help="YAML or JSON file of registries and tokens")
+    fake.add_argument("--latency", type=float, default=0.0, help="seconds added to each answer")
+    fake.add_argument("--rate-limit", type=float, default=None, help="requests per second")
+    fake.set_defaults(run=_lazy("bot.devtools.ionos:run_cli"))
+
+    audit = sub.add_parser("audit", help="export or verify the audit trail")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    export = audit_sub.add_parser("export", help="print audit entries")
+    export.add_argument("--since", default=None, help="ISO date-time or duration like 24h, 7d")
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.set_defaults(run=_lazy("bot.runtime.audit_cli:export_command"))
+    verify = audit_sub.add_parser("verify", help="check the audit hash chain")
+    verify.set_defaults(run=_lazy("bot.runtime.audit_cli:verify_command"))
+
+    sweep = sub.add_parser("sweep", help="run the expiry sweep (reminders, digest) without serving")
+    sweep.add_argument("--once", action="store_true", help="one sweep, then exit (for cron)")
+    sweep.add_argument(
+        "--lock-ttl", type=float, default=60.0, help="seconds the sweep lock lives unrenewed"
+    )
+    sweep.set_defaults(run=_lazy("bot.runtime.sweep:sweep_command"))
+
+    demo = sub.add_parser("demo", help="play the whole story locally on embedded defaults")
+    demo.set_defaults(run=_lazy("bot.devtools.demo:demo_command"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""What every listener shares: the services it calls and how it replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.domain.clock import Clock
+from bot.domain.models import RequestState, TokenRequest
+from bot.policy.model import Policy
+from bot.services.catalog import RegistryCatalog
+from bot.services.delivery import DeliveryService
+from bot.services.extension import ExtensionApplier
+from bot.services.housekeeping import HousekeepingService
+from bot.services.ports import OwnershipRepository
+from bot.services.renewals import Renewals
+from bot.services.requests import RequestService
+from bot.services.rotation import RotationService
+from bot.services.tokens import TokenService
+from handlers.reporting import Reply
+
+
+class DecisionCounter(Protocol):
+    def count_decision(self, outcome: str) -> None: ...
+
+
+class NotCounted:
+    """The `DecisionCounter` when no metrics are wired."""
+
+    def count_decision(self, outcome: str) -> None:
+        pass
+
+
+def decision_outcome(request: TokenRequest) -> str:
+    """The metrics label of an applied decision: approved, approval_recorded or denied."""
+    if request.state is RequestState.PENDING:
+        return "approval_recorded"  # quorum not reached yet
+    return "denied" if request.state is RequestState.DENIED else "approved"
+
+
+@dataclass(frozen=True)
+class LifecycleServices:
+    """Extend, rotate, and the housekeeping the scheduler runs."""
+
+    asks: Renewals
+    extension: ExtensionApplier
+    rotation: RotationService
+    housekeeping: HousekeepingService
+
+
+@dataclass(frozen=True)
+class Services:
+    requests: RequestService
+    delivery: DeliveryService
+    tokens: TokenService
+    catalog: RegistryCatalog
+    ownership: OwnershipRepository
+    policy: Policy
+    clock: Clock
+    lifecycle: LifecycleServices
+    command: str = "/regtoken"
+    # handlers count decisions after the service call: decisions.count_decision(...)
+    decisions: DecisionCounter = field(default_factory=NotCounted)
+
+
+def ephemeral(respond: AsyncRespond) -> Reply:
+    """Reply to a command or a click with a message only the clicker sees."""
+
+    async def reply(body: dict[str, Any]) -> object:
+        return await respond(response_type="ephemeral", replace_original=False, **body)
+
+    return reply
+
+
+def direct(client: AsyncWebClient, user_id: str) -> Reply:
+    """Reply in the person's DM with the bot (for modal submissions, which have no
+    response_url)."""
+
+    async def reply(body: dict[str, Any]) -> object:
+        return await client.chat_postMessage(channel=user_id, **body)
+
+    return reply
