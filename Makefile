@@ -23,6 +23,7 @@ redis-server:
 lint: install
 	$(BIN)/ruff check bot handlers tests bench
 	$(BIN)/ruff format --check bot handlers
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy

@@ -13,36 +13,23 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from redis.exceptions import RedisError
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.errors import RegbotError
-from bot.ionos.errors import IonosError, IonosUnavailable, RateLimited, ServerError
+from bot.domain.errors import RegbotError, ServiceUnavailable
+from bot.ionos.errors import IonosError
+from bot.services.words import ionos_failure
 from handlers.views.tokens import error_message
 
 log = logging.getLogger(__name__)
 
 Reply = Callable[[dict[str, Any]], Awaitable[object]]
 
-REDIS_DOWN = (
-    "regbot's database is unreachable right now, so nothing was changed. "
-    "Please try again in a minute."
-)
-
 
 def words_for(error: BaseException) -> str:
     if isinstance(error, RegbotError):
         return error.user_message
-    if isinstance(error, RedisError):
-        return REDIS_DOWN
-    if isinstance(error, IonosUnavailable):
-        return "The IONOS API did not answer. Nothing was changed; try again in a minute."
-    if isinstance(error, ServerError | RateLimited):
-        return (
-            f"The IONOS API failed ({error.summary}). Nothing was changed; try again in a minute."
-        )
     if isinstance(error, IonosError):
-        return f"The IONOS API refused: {error.summary}"
+        return ionos_failure(error)
     return "Something went wrong on regbot's side. It has been logged; please try again."
 
 
@@ -51,10 +38,11 @@ async def reporting(reply: Reply, *, what: str) -> AsyncIterator[None]:
     try:
         yield
     except Exception as error:
-        if isinstance(error, RegbotError):
+        if isinstance(error, ServiceUnavailable | IonosError | SlackApiError):
+            cause = error.__cause__ or error
+            log.warning("dependency failed", extra={"what": what, "error": repr(cause)})
+        elif isinstance(error, RegbotError):
             log.info("refused", extra={"what": what, "reason": type(error).__name__})
-        elif isinstance(error, RedisError | IonosError | SlackApiError):
-            log.warning("dependency failed", extra={"what": what, "error": repr(error)})
         else:
             log.exception("listener failed", extra={"what": what})
         try:

@@ -10,6 +10,7 @@ RegbotError                 base; ``user_message`` is what the person is told
 ├── InvalidInput            a wrong argument or field value
 ├── WiderThanRequested      a "narrowing" that widens the request
 └── ServiceUnavailable      Redis or the IONOS API is away; try again
+    └── StoreUnavailable    Redis (regbot's database) failed; nothing was changed
 """
 
 from __future__ import annotations
@@ -61,6 +62,19 @@ class WiderThanRequested(InvalidInput):
 
 class ServiceUnavailable(RegbotError):
     pass
+
+
+STORE_DOWN = (
+    "regbot's database is unreachable right now, so nothing was changed. "
+    "Please try again in a minute."
+)
+
+
+class StoreUnavailable(ServiceUnavailable):
+    """Raised by the stores for any Redis failure (`bot.store.errors`)."""
+
+    def __init__(self, user_message: str = STORE_DOWN) -> None:
+        super().__init__(user_message)
 
 
 class InvalidForm(RegbotError):

@@ -1,8 +1,8 @@
 """``regbot audit export`` and ``regbot audit verify``: the audit trail from the command line.
 
-Entry points, so they read the environment themselves: ``REDIS_URL`` (default
-``redis://127.0.0.1:6379/0``) and ``REGBOT_NAMESPACE`` (default ``regbot``). Exit codes: 0 fine,
-1 the chain is broken, 2 Redis unreachable or a bad argument.
+They need only ``REDIS_URL`` (default ``redis://127.0.0.1:6379/0``) and ``REGBOT_NAMESPACE``
+(default ``regbot``), read through `bot.runtime.settings.load_store_settings`. Exit codes: 0
+fine, 1 the chain is broken, 2 Redis unreachable or a bad argument.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import os
 import re
 import sys
 from collections.abc import Awaitable, Callable
@@ -20,13 +19,13 @@ from urllib.parse import urlsplit
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 
+from bot.domain.errors import StoreUnavailable
+from bot.runtime.settings import SettingsError, load_store_settings
 from bot.store.audit import AuditEntry, AuditLog
 from bot.store.keys import Keys
 
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 _DURATION = re.compile(r"^(\d+)([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 CSV_COLUMNS = list(AuditEntry.model_fields)
@@ -88,15 +87,21 @@ def verify_command(args: argparse.Namespace) -> int:
 
 
 async def _with_log(run: Callable[[AuditLog], Awaitable[int]]) -> int:
-    url = os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
-    keys = Keys(namespace=os.environ.get("REGBOT_NAMESPACE", "regbot"))
+    try:
+        settings = load_store_settings()
+    except SettingsError as exc:
+        print(f"regbot audit: {exc}", file=sys.stderr)
+        return 2
+    url = settings.redis_url
+    keys = Keys(namespace=settings.regbot_namespace)
     redis = Redis.from_url(
         url, decode_responses=True, socket_connect_timeout=5, retry=Retry(NoBackoff(), 1)
     )
     try:
         return await run(AuditLog(redis, keys))
-    except (RedisConnectionError, RedisTimeoutError) as exc:
-        print(f"regbot audit: cannot reach Redis at {_redacted(url)}: {exc}", file=sys.stderr)
+    except (StoreUnavailable, RedisError) as exc:
+        cause = exc.__cause__ or exc
+        print(f"regbot audit: cannot reach Redis at {_redacted(url)}: {cause}", file=sys.stderr)
         return 2
     finally:
         await redis.aclose()

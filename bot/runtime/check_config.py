@@ -28,11 +28,10 @@ from redis.exceptions import RedisError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.ionos.auth import auth_from
-from bot.ionos.client import IonosClient
 from bot.ionos.errors import IonosApiError, IonosError
 from bot.ionos.retry import RetryPolicy
 from bot.policy.model import Policy, PolicyError
+from bot.runtime.clients import ionos_client, slack_client
 from bot.runtime.settings import Settings, SettingsError, load_settings
 
 CHECK_TIMEOUT = 10.0
@@ -123,8 +122,7 @@ def check_policy(settings: Settings) -> Check:
 
 
 def _slack_client(settings: Settings) -> AsyncWebClient:
-    token = settings.slack_bot_token.get_secret_value()
-    return AsyncWebClient(token=token, base_url=settings.slack_api_url, timeout=5)
+    return slack_client(settings, retries=False, timeout=5)
 
 
 def _slack_failure(name: str, exc: Exception, url: str, hints: dict[str, str]) -> Check:
@@ -162,10 +160,8 @@ async def check_socket_mode(settings: Settings, app_token: str) -> Check:
 
 
 async def check_ionos(settings: Settings) -> Check:
-    client = IonosClient(
-        settings.ionos_api_url,
-        auth_from(settings.ionos_token, settings.ionos_username, settings.ionos_password),
-        contract_number=settings.ionos_contract_number,
+    client = ionos_client(
+        settings,
         timeout=min(settings.ionos_timeout_seconds, CHECK_TIMEOUT),
         retry=RetryPolicy.none(),
     )

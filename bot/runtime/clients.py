@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ionos.auth import auth_from
 from bot.ionos.client import IonosClient
+from bot.ionos.retry import RetryPolicy
 from bot.runtime.metrics import Metrics
 from bot.runtime.settings import Settings
 
@@ -48,12 +49,13 @@ def redis_from(url: str) -> Redis:
     return Redis(connection_pool=pool)
 
 
-def slack_client(settings: Settings, *, retries: bool = True) -> AsyncWebClient:
+def slack_client(settings: Settings, *, retries: bool = True, timeout: int = 30) -> AsyncWebClient:
     """``retries=False`` for the sweep's messages: a failed post is left for the next sweep
     (no sleeping through Retry-After, no duplicate after a lost answer)."""
     return AsyncWebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
+        timeout=timeout,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=1),
             AsyncRateLimitErrorRetryHandler(max_retry_count=2),
@@ -63,15 +65,23 @@ def slack_client(settings: Settings, *, retries: bool = True) -> AsyncWebClient:
     )
 
 
-def ionos_client(settings: Settings, metrics: Metrics) -> IonosClient:
+def ionos_client(
+    settings: Settings,
+    metrics: Metrics | None = None,
+    *,
+    timeout: float | None = None,
+    retry: RetryPolicy | None = None,
+) -> IonosClient:
+    """The bot's client; `regbot check-config` asks for a short timeout and no retries."""
     return IonosClient(
         settings.ionos_api_url,
         auth_from(settings.ionos_token, settings.ionos_username, settings.ionos_password),
         contract_number=settings.ionos_contract_number,
-        timeout=settings.ionos_timeout_seconds,
+        timeout=timeout or settings.ionos_timeout_seconds,
         max_in_flight=settings.ionos_max_in_flight,
         rate_per_second=settings.ionos_rate_per_second,
-        observe=metrics.observe_ionos,
+        retry=retry or RetryPolicy(),
+        observe=metrics.observe_ionos if metrics else None,
     )
 
 

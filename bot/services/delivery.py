@@ -21,8 +21,8 @@ from bot.domain.clock import Clock
 from bot.domain.errors import (
     AlreadyDecided,
     NotAllowed,
-    RegbotError,
     ServiceUnavailable,
+    StoreUnavailable,
     UnknownRequest,
 )
 from bot.domain.models import RequestKind, TokenRequest
@@ -39,7 +39,7 @@ from bot.services.ports import (
     TokensApi,
 )
 from bot.services.requests import refusal_error
-from bot.services.words import expiry_words
+from bot.services.words import expiry_words, ionos_failure
 
 log = logging.getLogger(__name__)
 
@@ -137,9 +137,7 @@ class DeliveryService:
         op_id = uuid.uuid4().hex
         try:
             return await self._record(request, actor, token.id, token.name, op_id)
-        except RegbotError:
-            raise
-        except Exception:  # noqa: BLE001 - the store is away; keep trying after this reply
+        except StoreUnavailable:  # the password is out: keep trying after this reply
             self._record_later(request, actor, token.id, token.name, op_id)
             raise ServiceUnavailable(
                 "Your token was created and its password is shown above. regbot's database "
@@ -202,9 +200,7 @@ class DeliveryService:
             detail = f"no answer from IONOS ({exc.summary})"
             detail += await self._remove_orphan(request)
             await self._release(request, AuditAction.CREATION_FAILED, detail)
-            raise ServiceUnavailable(
-                "The IONOS API did not answer, so no token was made. Try again in a minute."
-            ) from None
+            raise ServiceUnavailable(ionos_failure(exc, outcome="No token was made")) from None
         except Conflict as exc:
             # An earlier click's create may have happened with its answer lost and its orphan
             # not removed then: remove it now and create once more.

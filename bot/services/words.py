@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.domain.models import RepoScope, RequestState, TokenRequest
+from bot.ionos.errors import IonosError, IonosUnavailable, RateLimited, ServerError
 
 
 def when(at: datetime) -> str:
@@ -67,3 +68,12 @@ def describe_state(request: TokenRequest) -> str:
             return "This request has expired."
         case RequestState.CANCELLED:
             return "This request was cancelled."
+
+
+def ionos_failure(error: IonosError, *, outcome: str = "Nothing was changed") -> str:
+    """The one wording of an IONOS failure, for every place a person is told of one."""
+    if isinstance(error, IonosUnavailable):
+        return f"The IONOS API did not answer. {outcome}; try again in a minute."
+    if isinstance(error, ServerError | RateLimited):
+        return f"The IONOS API failed ({error.summary}). {outcome}; try again in a minute."
+    return f"The IONOS API refused: {error.summary}"

@@ -41,6 +41,7 @@ from redis.asyncio import Redis
 
 from bot.domain.audit import AuditAction, Outcome
 from bot.store.codec import as_str, from_iso, to_iso
+from bot.store.errors import translates_redis_errors
 from bot.store.keys import Keys
 from bot.store.scripts import audit_script
 
@@ -110,6 +111,7 @@ def _entry(entry_id: Any, raw: Mapping[Any, Any]) -> AuditEntry:
     )
 
 
+@translates_redis_errors
 class AuditLog:
     def __init__(self, redis: Redis, keys: Keys, *, maxlen: int = 1_000_000) -> None:
         self._redis = redis

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from redis.asyncio import Redis
 
 from bot.store.codec import as_str, ms, to_iso, to_ms
+from bot.store.errors import translates_redis_errors
 from bot.store.keys import Keys
 from bot.store.requests import SYSTEM_ACTOR
 from bot.store.scripts import source, transition_script
@@ -25,6 +26,7 @@ from bot.store.transitions import Stepper, Transition
 SCAN_LIMIT = 500  # ids looked at per index per housekeeping run
 
 
+@translates_redis_errors
 class HousekeepingStore:
     def __init__(
         self,

@@ -25,6 +25,7 @@ from types import TracebackType
 
 from redis.asyncio import Redis
 
+from bot.store.errors import translates_redis_errors
 from bot.store.keys import Keys
 from bot.store.scripts import source
 
@@ -35,6 +36,7 @@ class LockBusy(Exception):
     """Another holder has the lease."""
 
 
+@translates_redis_errors
 class RedisLock:
     def __init__(self, redis: Redis, keys: Keys, name: str, ttl: timedelta) -> None:
         if ttl < timedelta(milliseconds=1):

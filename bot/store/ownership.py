@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from redis.asyncio import Redis
 
 from bot.store.codec import as_str, from_iso, to_iso
+from bot.store.errors import translates_redis_errors
 from bot.store.keys import Keys
 from bot.store.scripts import source
 
@@ -45,6 +46,7 @@ def _ownership(raw: dict[Any, Any]) -> TokenOwnership | None:
     )
 
 
+@translates_redis_errors
 class OwnershipStore:
     def __init__(self, redis: Redis, keys: Keys) -> None:
         self._redis = redis

@@ -30,6 +30,7 @@ from datetime import date, datetime, timedelta
 from redis.asyncio import Redis
 
 from bot.store.codec import as_str
+from bot.store.errors import translates_redis_errors
 from bot.store.keys import Keys
 from bot.store.scripts import source
 
@@ -42,6 +43,7 @@ def _ms(delta: timedelta) -> int:
     return max(1, int(delta.total_seconds() * 1000))
 
 
+@translates_redis_errors
 class SendOnceLedger:
     def __init__(
         self, redis: Redis, keys: Keys, *, claim_ttl: timedelta = DEFAULT_CLAIM_TTL

@@ -31,6 +31,7 @@ from bot.domain.errors import UnknownRequest
 from bot.domain.models import RequestState, TokenAsk, TokenRequest
 from bot.store.audit import AuditLog
 from bot.store.codec import as_str, ms, request_fields, request_from_hash, to_iso, to_ms
+from bot.store.errors import translates_redis_errors
 from bot.store.keys import Keys
 from bot.store.scripts import audit_script, source, transition_script
 from bot.store.transitions import Stepper, Transition
@@ -41,6 +42,7 @@ SYSTEM_ACTOR = "regbot"
 USER_INDEX_SIZE = 200
 
 
+@translates_redis_errors
 class RequestStore:
     def __init__(
         self,

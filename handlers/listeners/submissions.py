@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from redis.exceptions import RedisError
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -21,7 +20,7 @@ from bot.domain.errors import InvalidForm, InvalidInput, RegbotError
 from bot.services.requests import RequestService
 from handlers.ids import BlockId, Callback
 from handlers.parse import private_metadata, request_form, review_form, view_state
-from handlers.reporting import REDIS_DOWN, reporting
+from handlers.reporting import reporting
 from handlers.services import Services, decision_outcome, direct
 from handlers.views.approval import ReviewMeta
 from handlers.views.request_modal import RequestModalMeta
@@ -53,9 +52,7 @@ def modal_errors(error: Exception, view: dict[str, Any], fallback: str) -> dict[
         return {block: error.user_message}
     if isinstance(error, RegbotError):
         return {fallback: error.user_message}
-    if isinstance(error, TimeoutError):
-        return {fallback: REDIS_SLOW}
-    return {fallback: REDIS_DOWN}
+    return {fallback: REDIS_SLOW}  # a TimeoutError: the pre-ack bound ran out
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -71,7 +68,7 @@ def register(app: AsyncApp, services: Services) -> None:
             ask = requests.validate(request_form(view))
             async with asyncio.timeout(PRE_ACK_SECONDS):
                 request, created = await requests.record(user, ask, nonce=meta.nonce)
-        except (RegbotError, RedisError, TimeoutError) as exc:
+        except (RegbotError, TimeoutError) as exc:
             await ack(response_action="errors", errors=modal_errors(exc, view, BlockId.REASON))
             return
         await ack()
@@ -93,7 +90,7 @@ def register(app: AsyncApp, services: Services) -> None:
                 request = await requests.get(meta.request_id)
                 review = review_form(view, len(request.ask.scopes))
                 await requests.check_review(request, user, review)
-        except (RegbotError, RedisError, TimeoutError) as exc:
+        except (RegbotError, TimeoutError) as exc:
             await ack(response_action="errors", errors=modal_errors(exc, view, BlockId.COMMENT))
             return
         await ack()
