@@ -29,7 +29,7 @@ typecheck: install
 	$(BIN)/mypy
 
 test: install redis-server
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
 
 check: lint typecheck test
 
