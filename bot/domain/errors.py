@@ -16,8 +16,13 @@ from __future__ import annotations
 
 
 class RegbotError(Exception):
-    def __init__(self, user_message: str) -> None:
+    """``user_message`` is plain words; any user text in it is shown escaped. ``people`` are
+    the user ids regbot itself mentions in it ("already approved by <@U…>"): only their
+    mentions stay live when it is rendered."""
+
+    def __init__(self, user_message: str, *, people: tuple[str, ...] = ()) -> None:
         self.user_message = user_message
+        self.people = people
         super().__init__(user_message)
 
 

@@ -27,7 +27,7 @@ from bot.services.ports import (
     RequestRepository,
     TokensApi,
 )
-from bot.services.words import describe_state, mention, when
+from bot.services.words import already_decided, mention, when
 
 APPLY_STALE_AFTER = timedelta(minutes=2)
 
@@ -74,7 +74,9 @@ class ExtensionApplier:
             )
             raise NotAllowed("Only the requester and the registry's approvers can retry this.")
         if request.state is not RequestState.APPROVED:
-            raise AlreadyDecided(_state_words(request))
+            if request.state is RequestState.COLLECTED:
+                raise AlreadyDecided("This extension is already applied: the new expiry is set.")
+            raise already_decided(request)
         return await self._apply(request, actor)
 
     async def _apply(self, request: TokenRequest, actor: str) -> TokenRequest:
@@ -126,7 +128,8 @@ class ExtensionApplier:
         raise ServiceUnavailable(
             f"Approved, but IONOS could not set the new expiry ({summary}). Nothing is lost: "
             f"the request stays approved, and {mention(request.requester)} or an approver can "
-            "click Retry (in the DM, or on the approval message)."
+            "click Retry (in the DM, or on the approval message).",
+            people=(request.requester,),
         )
 
     async def _token_gone(self, request: TokenRequest, actor: str) -> TokenRequest:
@@ -155,12 +158,6 @@ class ExtensionApplier:
         if owned is not None and owned.owner != request.requester:
             people.append(owned.owner)
         return people
-
-
-def _state_words(request: TokenRequest) -> str:
-    if request.state is RequestState.COLLECTED:
-        return "This extension is already applied: the new expiry is set."
-    return describe_state(request)
 
 
 def _op() -> str:

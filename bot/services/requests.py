@@ -34,7 +34,7 @@ from bot.services.ports import (
     RequestRepository,
     Transitioned,
 )
-from bot.services.words import describe_state
+from bot.services.words import already_decided
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ class RequestService:
             )
             raise SelfApproval("You can't decide on your own request.")
         if request.state is not RequestState.PENDING:
-            raise AlreadyDecided(describe_state(request))
+            raise already_decided(request)
         return request
 
     async def get(self, request_id: str) -> TokenRequest:
@@ -244,4 +244,4 @@ def refusal_error(refusal: Refusal | None, request: TokenRequest, actor: str) ->
             "This token is being created right now; the password is on its way. If it does "
             "not reach you, click again in 15 minutes."
         )
-    return AlreadyDecided(describe_state(request))
+    return already_decided(request)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.domain.models import RepoScope, RequestState, TokenRequest
+from bot.domain.errors import AlreadyDecided
+from bot.domain.models import RequestState, TokenRequest
 
 
 def when(at: datetime) -> str:
@@ -41,11 +42,6 @@ def expiry_words(expiry: datetime | None, now: datetime) -> str:
     return f"{relative(expiry, now)}, on {when(expiry)}"
 
 
-def scope_words(scope: RepoScope) -> str:
-    actions = ", ".join(a.value for a in scope.sorted_actions())
-    return f"`{scope.repository}`: {actions}"
-
-
 def mention(user_id: str) -> str:
     return f"<@{user_id}>"
 
@@ -67,3 +63,9 @@ def describe_state(request: TokenRequest) -> str:
             return "This request has expired."
         case RequestState.CANCELLED:
             return "This request was cancelled."
+
+
+def already_decided(request: TokenRequest) -> AlreadyDecided:
+    """`describe_state` as the error for a late click; the decider's mention stays live."""
+    people = (request.decided_by,) if request.decided_by else ()
+    return AlreadyDecided(describe_state(request), people=people)

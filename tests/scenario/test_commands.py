@@ -408,7 +408,9 @@ async def test_audit_is_refused_to_a_developer(harness: Harness) -> None:
 )
 async def test_wrong_arguments_get_the_usage(harness: Harness, text: str, usage: str) -> None:
     payload = await _ask(harness, text, "UAPP1")
-    _assert_one_plain_line(payload, f"Usage: `{usage}`")
+    # Slack would read `<registry>` as markup: regbot's own angle brackets are escaped too
+    shown = usage.replace("<", "&lt;").replace(">", "&gt;")
+    _assert_one_plain_line(payload, f"Usage: `{shown}`")
     assert not harness.calls("views.open")
     assert not [r for r in harness.ionos.requests if "/tokens" in r.path]
 
