@@ -184,13 +184,17 @@ class TokenService:
     async def audit_trail(
         self, actor: str, registry_ref: str | None = None, token_ref: str | None = None
     ) -> Sequence[AuditRecord]:
-        """The latest audit entries, for approvers (of that registry, or of any)."""
+        """The latest audit entries of the registries `actor` approves (all of them, or the
+        one named). Only the operator CLI (`regbot audit export`) reads every registry's."""
         if registry_ref is None:
-            names = [r.name for r in await self._catalog.registries()]
-            if not await self._approvers.registries_of(actor, names):
+            registries = await self._catalog.registries()
+            mine = set(await self._approvers.registries_of(actor, [r.name for r in registries]))
+            if not mine:
                 await self._refuse(actor, "", "audit: not an approver of any registry")
                 raise NotAllowed("The audit trail is for approvers.")
-            return await self._audit.latest(20)
+            return await self._audit.latest(
+                20, registries=[r.id for r in registries if r.name in mine]
+            )
         registry = await self._catalog.resolve(registry_ref)
         if not await self._approvers.is_approver(actor, registry.name):
             await self._refuse(actor, registry.id, "audit: not an approver")

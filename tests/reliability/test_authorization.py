@@ -180,3 +180,31 @@ async def test_a_refused_audit_trail_request_is_audited(rig: Harness) -> None:
     await rig.command("audit team-registry", "UOUT")
     refused = await _refusals(rig)
     assert [e.actor for e in refused] == ["UOUT"]
+
+
+async def test_an_approver_reads_only_the_audit_trail_of_registries_they_approve(
+    rig: Harness,
+) -> None:
+    """UPROD approves prod-registry only, UAPP1 team-registry only: neither reads the
+    other's entries (deny comments included), with or without naming a registry."""
+    await _prod_request(rig)
+    team_request = await submitted(rig, name="team-pull")
+    await _review(rig, "UAPP1", team_request, "deny")  # comment "forged review"
+    prod_id = rig.registries["prod-registry"].id
+    team_id = rig.registries["team-registry"].id
+
+    await rig.command("audit", PROD_APPROVER)
+    shown = last_reply(rig)
+    assert "prod-registry" in shown
+    assert "team-registry" not in shown and team_id not in shown
+    assert "forged review" not in shown and "team-pull" not in shown
+
+    await rig.command("audit", "UAPP1")
+    shown = last_reply(rig)
+    assert "team-registry" in shown and "forged review" in shown
+    assert "prod-registry" not in shown and prod_id not in shown
+
+    for args in ("audit team-registry", "audit team-registry team-pull"):
+        await rig.command(args, PROD_APPROVER)
+        assert "for its approvers" in last_reply(rig)
+        assert "forged review" not in last_reply(rig)
