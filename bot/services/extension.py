@@ -9,6 +9,7 @@ lost until the claim ttl expires the request.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot.domain.audit import AuditAction, Refusal
@@ -64,7 +65,9 @@ class ExtensionApplier:
         if request is None or request.kind is not RequestKind.EXTEND:
             raise UnknownRequest("That extension no longer exists (it may have expired).")
         registry = request.ask.registry_name
-        if actor != request.requester and not await self._approvers.is_approver(actor, registry):
+        if actor != request.requester and not await self._approvers.check(
+            actor, registry, refuse=self._unverified(request.id, actor)
+        ):
             await self._requests.audit_refusal(
                 request.id,
                 actor=actor,
@@ -78,6 +81,18 @@ class ExtensionApplier:
                 raise AlreadyDecided("This extension is already applied: the new expiry is set.")
             raise already_decided(request)
         return await self._apply(request, actor)
+
+    def _unverified(self, request_id: str, actor: str) -> Callable[[str], Awaitable[None]]:
+        async def refuse(detail: str) -> None:
+            await self._requests.audit_refusal(
+                request_id,
+                actor=actor,
+                at=self._clock.now(),
+                refusal=Refusal.UNVERIFIED,
+                detail=f"retry extension: {detail}",
+            )
+
+        return refuse
 
     async def _apply(self, request: TokenRequest, actor: str) -> TokenRequest:
         now = self._clock.now()
