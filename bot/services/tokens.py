@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bot.domain.audit import AuditAction, Outcome
 from bot.domain.clock import Clock
-from bot.domain.errors import NotAllowed, ServiceUnavailable, UnknownToken
+from bot.domain.errors import CouldNotVerify, NotAllowed, ServiceUnavailable, UnknownToken
 from bot.ionos.errors import IonosError, NotFound
 from bot.ionos.models import Registry, Token, TokenPatch, TokenStatus
 from bot.services.approvers import ApproverDirectory
@@ -123,11 +123,12 @@ class TokenService:
             owned = await self._ownership.get(token.id)
             return TokenView(registry, token, owned.owner if owned else None)
         wanted = token_ref.strip()
+        wanted = wanted.lower() if looks_like_id(wanted) else wanted
         mine = next(
             (
                 o
                 for o in await self._ownership.of_user(actor)
-                if o.registry_id == registry.id and wanted in (o.token_id, o.token_name)
+                if o.registry_id == registry.id and wanted in (o.token_name, o.token_id.lower())
             ),
             None,
         )
@@ -213,7 +214,11 @@ class TokenService:
         one named). Only the operator CLI (`regbot audit export`) reads every registry's."""
         if registry_ref is None:
             registries = await self._catalog.registries()
-            mine = set(await self._approvers.registries_of(actor, [r.name for r in registries]))
+            try:
+                mine = set(await self._approvers.registries_of(actor, [r.name for r in registries]))
+            except CouldNotVerify as exc:
+                await self._refuse(actor, "", f"audit: could not verify approver: {exc.reason}")
+                raise
             if not mine:
                 await self._refuse(actor, "", "audit: not an approver of any registry")
                 raise NotAllowed("The audit trail is for approvers.")
