@@ -15,6 +15,7 @@ import pytest
 from bot.devtools.slack import SlackCall
 from bot.devtools.slack_driver import checkboxes, select_value, text_value
 from bot.domain.clock import FakeClock
+from bot.store.ownership import OwnershipStore, TokenOwnership
 from handlers.ids import ActionId, BlockId, Callback
 from tests.reliability.flow import submitted
 from tests.scenario.harness import APPROVAL_CHANNEL, Harness
@@ -176,17 +177,30 @@ async def test_command_words_come_back_as_text(rig: Harness, words: str) -> None
 async def test_names_ionos_holds_reach_channels_and_listings_as_text(
     rig: Harness, clock: FakeClock
 ) -> None:
-    """Tokens made outside regbot carry whatever scope names IONOS took: the unowned-token
-    report in the approval channel, the digest, `list` and `show` show them as text."""
+    """Tokens carry whatever scope names IONOS took (made outside regbot, or changed there):
+    the owner's reminder DM, the unowned-token report in the approval channel, the digest,
+    `list` and `show` show them as text."""
     registry = rig.registries["team-registry"]
     scopes = [{"name": piece, "type": "repository", "actions": ["pull"]} for piece in LIVE]
-    rig.ionos.add_token(
-        registry.id, "stray", expiry=clock.now() + timedelta(hours=20), scopes=scopes
-    )
+    soon = clock.now() + timedelta(hours=20)
+    rig.ionos.add_token(registry.id, "stray", expiry=soon, scopes=scopes)
     rig.ionos.add_token(registry.id, "forever", scopes=scopes)
+    owned = rig.ionos.add_token(registry.id, "owned", expiry=soon, scopes=scopes)
+    await OwnershipStore(rig.redis, rig.keys).record(
+        TokenOwnership(
+            token_id=owned.id,
+            owner="UDEV",
+            registry_id=registry.id,
+            registry_name=registry.name,
+            token_name="owned",
+            request_id="r-owned",
+            created_at=clock.now(),
+        )
+    )
     report = await rig.bot.reminders.sweep(clock.now().replace(hour=9))
-    assert report.digests_sent and report.reminders_sent, report
+    assert report.digests_sent and report.reminders_sent == 2, report
     assert [m for m in rig.approval_posts(APPROVAL_CHANNEL) if "stray" in json.dumps(m.payload)]
+    assert [m for m in rig.dms_to("UDEV") if "&lt;!here&gt;" in json.dumps(m.payload)]
     await rig.command("list team-registry", "UAPP1")
     await rig.command("show team-registry stray", "UAPP1")
     assert "&lt;!channel&gt;" in rig.text_of(rig.responses()[-1])
