@@ -33,6 +33,11 @@ def words_for(error: BaseException) -> str:
     return "Something went wrong on regbot's side. It has been logged; please try again."
 
 
+def people_in(error: BaseException) -> tuple[str, ...]:
+    """The users regbot itself mentions in the error's words (their mentions stay live)."""
+    return error.people if isinstance(error, RegbotError) else ()
+
+
 @asynccontextmanager
 async def reporting(reply: Reply, *, what: str) -> AsyncIterator[None]:
     try:
@@ -46,6 +51,6 @@ async def reporting(reply: Reply, *, what: str) -> AsyncIterator[None]:
         else:
             log.exception("listener failed", extra={"what": what})
         try:
-            await reply(error_message(words_for(error)))
+            await reply(error_message(words_for(error), people=people_in(error)))
         except Exception:  # noqa: BLE001 - telling the user failed too; the log has it
             log.warning("could not tell the user", extra={"what": what})

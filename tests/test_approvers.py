@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.domain.clock import FakeClock
-from bot.domain.errors import UnknownRegistry
+from bot.domain.errors import CouldNotVerify, UnknownRegistry
 from bot.policy.model import Policy
 from bot.services.approvers import ApproverDirectory
 
@@ -125,8 +125,9 @@ async def test_a_failed_lookup_propagates_and_is_not_cached(
     directory: ApproverDirectory, groups: RecordingUserGroups
 ) -> None:
     groups.failing = True
-    with pytest.raises(SlackUnavailable):
+    with pytest.raises(CouldNotVerify) as caught:  # refused as "could not verify", not guessed
         await directory.is_approver("UCAROL", "any-registry")
+    assert isinstance(caught.value.__cause__, SlackUnavailable)
 
     groups.failing = False
     assert await directory.is_approver("UCAROL", "any-registry")
@@ -189,7 +190,8 @@ async def test_a_shared_lookup_that_fails_fails_for_all_and_is_retried(
     results = await asyncio.gather(
         *(directory.is_approver("UCAROL", "x-registry") for _ in range(5)), return_exceptions=True
     )
-    assert all(isinstance(r, SlackUnavailable) for r in results)
+    assert all(isinstance(r, CouldNotVerify) for r in results)
+    assert all(isinstance(r.__cause__, SlackUnavailable) for r in results)
     groups.failing = False
     assert await directory.is_approver("UCAROL", "x-registry")
     assert groups.asked == ["SOPS", "SOPS"]

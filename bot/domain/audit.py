@@ -40,6 +40,7 @@ class Refusal(StrEnum):
     ALREADY_APPROVED_BY_YOU = "already_approved_by_you"
     NOT_REQUESTER = "not_requester"
     NOT_APPROVER = "not_approver"
+    UNVERIFIED = "unverified"  # whether the actor approves could not be checked (Slack failed)
     NOT_OWNER = "not_owner"
     UNKNOWN_REQUEST = "unknown_request"
     EXPIRED = "expired"

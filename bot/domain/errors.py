@@ -10,15 +10,21 @@ RegbotError                 base; ``user_message`` is what the person is told
 ├── InvalidInput            a wrong argument or field value
 ├── WiderThanRequested      a "narrowing" that widens the request
 └── ServiceUnavailable      Redis or the IONOS API is away; try again
-    └── StoreUnavailable    Redis (regbot's database) failed; nothing was changed
+    ├── StoreUnavailable    Redis (regbot's database) failed; nothing was changed
+    └── CouldNotVerify      Slack could not say whether someone approves (refused, audited)
 """
 
 from __future__ import annotations
 
 
 class RegbotError(Exception):
-    def __init__(self, user_message: str) -> None:
+    """``user_message`` is plain words; any user text in it is shown escaped. ``people`` are
+    the user ids regbot itself mentions in it ("already approved by <@U…>"): only their
+    mentions stay live when it is rendered."""
+
+    def __init__(self, user_message: str, *, people: tuple[str, ...] = ()) -> None:
         self.user_message = user_message
+        self.people = people
         super().__init__(user_message)
 
 
@@ -83,3 +89,15 @@ class InvalidForm(RegbotError):
     def __init__(self, errors: dict[str, str]) -> None:
         self.errors = errors
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+class CouldNotVerify(ServiceUnavailable):
+    """Whether the actor approves could not be checked (a Slack user-group lookup failed):
+    the action is refused — and audited as such — rather than guessed."""
+
+    def __init__(self, registry_name: str, reason: str) -> None:
+        self.reason = reason
+        super().__init__(
+            f"I could not check with Slack whether you approve `{registry_name}`, so nothing "
+            "was done. Please try again in a minute."
+        )

@@ -1,14 +1,18 @@
 """Secrets that must never reach a log line: the patterns of credentials (Slack tokens,
 bearer and basic auth, ``password=``) and the values held by `hidden` while the process has them
-(the token password while it is delivered). `redact_text` masks both; `bot.runtime.logs` applies
-it to every log record. Kept in the core because the delivery service holds the password."""
+(the token password while it is delivered), in every form a log line can hold them (`forms_of`:
+JSON-escaped, URL-encoded, repr(), entity-escaped, and combinations of these). `redact_text`
+masks both; `bot.runtime.logs` applies it to every log record. Kept in the core because the
+delivery service holds the password."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from urllib.parse import quote, quote_plus
 
 MASK = "[redacted]"
 _PATTERNS = [
@@ -20,28 +24,107 @@ _PATTERNS = [
 ]
 
 
+def _entities(text: str) -> str:
+    """``&``, ``<``, ``>`` as entities (how a chat message carries text as data)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _json(text: str) -> str:
+    return json.dumps(text)[1:-1]
+
+
+def _json_unicode(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+def _repr_in(text: str, tail: str) -> str:
+    """`text` as repr() shows it inside a longer string ending in `tail`: which quote repr
+    picks, and so which quote it escapes, depends on the whole string."""
+    shown = repr(text + tail)[1:-1]
+    for escaped in (tail.replace("'", "\\'"), tail):  # escaped first: it is longer
+        if shown.endswith(escaped):
+            return shown[: len(shown) - len(escaped)]
+    return repr(text)[1:-1]
+
+
+def _repr(text: str) -> str:
+    return repr(text)[1:-1]
+
+
+def _repr_single(text: str) -> str:  # a string holding both quotes: ' is escaped
+    return _repr_in(text, "'\"")
+
+
+def _repr_double(text: str) -> str:  # a string holding only ': repr picks ", ' stays
+    return _repr_in(text, "'")
+
+
+def _repr_bytes(text: str) -> str:
+    return repr(text.encode())[2:-1]
+
+
+def _quote(text: str) -> str:
+    return quote(text, safe="")
+
+
+def _quote_path(text: str) -> str:
+    return quote(text)
+
+
+_ENCODINGS: tuple[Callable[[str], str], ...] = (
+    _entities,
+    _json,
+    _json_unicode,
+    _repr,
+    _repr_single,
+    _repr_double,
+    _repr_bytes,
+    _quote,
+    _quote_path,
+    quote_plus,
+)
+DEPTH = 3  # e.g. the password entity-escaped in a message, JSON in a body, repr() in a log
+
+
+def forms_of(value: str) -> set[str]:
+    """Every way `value` can be written in a log line: as is, and through up to `DEPTH`
+    encodings in a row (entity-escaped, JSON-escaped, repr(), URL-encoded, in any order)."""
+    forms, layer = {value}, {value}
+    for _ in range(DEPTH):
+        layer = {encode(form) for form in layer for encode in _ENCODINGS} - forms
+        forms |= layer
+    return forms
+
+
 class _SecretRegistry:
-    """Values that must never be logged; kept only as long as the process holds them."""
+    """Values that must never be logged; kept only as long as the process holds them. Each is
+    matched in all of its `forms_of`, with one regular expression (longest forms first)."""
 
     def __init__(self) -> None:
-        self._values: set[str] = set()
+        self._values: dict[str, set[str]] = {}
+        self._pattern: re.Pattern[str] | None = None
         self._lock = threading.Lock()
 
     def add(self, value: str) -> None:
         if len(value) >= 6:
+            forms = forms_of(value)
             with self._lock:
-                self._values.add(value)
+                self._values[value] = forms
+                self._compile()
 
     def discard(self, value: str) -> None:
         with self._lock:
-            self._values.discard(value)
+            if self._values.pop(value, None) is not None:
+                self._compile()
+
+    def _compile(self) -> None:
+        forms = sorted({f for fs in self._values.values() for f in fs}, key=len, reverse=True)
+        self._pattern = re.compile("|".join(map(re.escape, forms))) if forms else None
 
     def scrub(self, text: str) -> str:
         with self._lock:
-            values = list(self._values)
-        for value in values:
-            text = text.replace(value, MASK)
-        return text
+            pattern = self._pattern
+        return text if pattern is None else pattern.sub(MASK, text)
 
 
 _registry = _SecretRegistry()

@@ -12,6 +12,7 @@ from bot.domain.clock import Clock
 from bot.ionos.errors import IonosError
 from bot.policy.model import Policy
 from bot.runtime.clients import Clients
+from bot.runtime.health import CachedCheck
 from bot.runtime.metrics import Metrics
 from bot.runtime.scheduler import Scheduler
 from bot.runtime.settings import Settings
@@ -231,7 +232,9 @@ def build_scheduler(
     )
 
 
-def build_health(clients: Clients) -> HealthCheck:
+def build_health(clients: Clients, clock: Clock) -> HealthCheck:
+    """Readiness (Redis and IONOS answer), cached and single-flight (`bot.runtime.health`)."""
+
     async def health() -> dict[str, str]:
         checks = {"redis": "ok", "ionos": "ok"}
         try:
@@ -244,4 +247,4 @@ def build_health(clients: Clients) -> HealthCheck:
             checks["ionos"] = f"error: {type(exc).__name__}"
         return checks
 
-    return health
+    return CachedCheck(health, clock)

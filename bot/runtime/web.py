@@ -1,5 +1,9 @@
-"""The HTTP surface: Slack's events endpoint, `/healthz`, `/metrics`, and a guard in front of
-Bolt.
+"""The HTTP surface: Slack's events endpoint, `/livez`, `/readyz` (and its old name
+`/healthz`), `/metrics`, and a guard in front of Bolt.
+
+`/livez` touches nothing external; `/readyz` answers from a check cached for a few seconds
+and shared by concurrent probes (`bot.runtime.health`), so anonymous GETs cannot spend the
+bot's IONOS budget.
 
 The guard answers 401 for requests whose signing headers are not even well-formed (a
 non-numeric timestamp, a non-ASCII or oddly shaped signature) — Bolt itself would turn
@@ -80,10 +84,15 @@ def make_web_app(
             {"status": "ok" if ok else "degraded", **checks}, status=200 if ok else 503
         )
 
+    async def livez(_: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
     app = web.Application(client_max_size=MAX_BODY)
     if bolt is not None:
         app.router.add_post(EVENTS_PATH, _events(bolt, dispatching))
-    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/livez", livez)
+    app.router.add_get("/readyz", healthz)
+    app.router.add_get("/healthz", healthz)  # = /readyz, for probes set up before it
     if metrics is not None:
         app.router.add_get("/metrics", _metrics(metrics))
     return app

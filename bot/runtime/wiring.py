@@ -47,7 +47,7 @@ SWEEP_LOCK_TTL = timedelta(seconds=60)  # renewed every 20 s while a sweep runs
 
 @dataclass
 class Bot:
-    web_app: web.Application  # HTTP mode: /slack/events, /healthz, /metrics
+    web_app: web.Application  # HTTP mode: /slack/events, /livez, /readyz, /healthz, /metrics
     services: Services
     redis: Redis
     ionos: IonosClient
@@ -88,7 +88,7 @@ async def assemble(
             traffic=metrics,
         )
         inflight = InFlight()
-        health = build_health(clients)
+        health = build_health(clients, clock)
         yield Bot(
             web_app=make_web_app(
                 bolt, health, metrics=metrics.render, dispatching=inflight.dispatching

@@ -2,18 +2,19 @@
 
 Group membership is asked of Slack (through the `UserGroups` port) when someone clicks, and kept
 in-process for ``policy.usergroup_cache_seconds`` so that a burst of clicks, or one look at many
-registries, costs one lookup per group. A failed lookup is not cached and propagates: the
-calling service tells the person to try again.
+registries, costs one lookup per group. A failed lookup is not cached; it becomes
+`CouldNotVerify`, which the calling service audits as a refusal (`check`) before the person is
+told to try again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Protocol
 
 from bot.domain.clock import Clock
-from bot.domain.errors import UnknownRegistry
+from bot.domain.errors import CouldNotVerify, UnknownRegistry
 from bot.policy.model import Policy, RegistryPolicy
 from bot.services.singleflight import SingleFlight
 
@@ -46,9 +47,24 @@ class ApproverDirectory:
         if user_id in registry.approver_users:
             return True  # no need to ask Slack about groups
         for group_id in registry.approver_groups:
-            if user_id in await self._members(group_id):
+            try:
+                members = await self._members(group_id)
+            except Exception as exc:  # the port's failure, whatever the adapter raises
+                raise CouldNotVerify(registry_name, f"user group {group_id}: {exc!r}") from exc
+            if user_id in members:
                 return True
         return False
+
+    async def check(
+        self, user_id: str, registry_name: str, *, refuse: Callable[[str], Awaitable[object]]
+    ) -> bool:
+        """`is_approver`; when Slack cannot tell, the refusal is audited through `refuse`
+        (given the detail, which says "could not verify") and `CouldNotVerify` raised."""
+        try:
+            return await self.is_approver(user_id, registry_name)
+        except CouldNotVerify as exc:
+            await refuse(f"could not verify that {user_id} approves {registry_name}: {exc.reason}")
+            raise
 
     async def approvers_of(self, registry_name: str) -> frozenset[str]:
         """Every user who may approve: explicit ids plus the members of the approver groups.

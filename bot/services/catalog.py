@@ -16,6 +16,7 @@ from bot.domain.errors import UnknownRegistry, UnknownToken
 from bot.ionos.errors import NotFound
 from bot.ionos.models import Registry, Token
 from bot.services.ports import TokensApi
+from bot.services.singleflight import SingleFlight
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
@@ -32,6 +33,7 @@ class RegistryCatalog:
         self._registries: list[Registry] | None = None
         self._loaded_at: datetime | None = None
         self._lock = asyncio.Lock()
+        self._finding: SingleFlight[tuple[str, str], Token | None] = SingleFlight()
 
     def cached(self) -> list[Registry] | None:
         """The registries as last seen, or None before the first load. Never calls IONOS."""
@@ -78,7 +80,11 @@ class RegistryCatalog:
                 return await self._api.get_token(registry.id, wanted)
             except NotFound:
                 pass
-        token = await self._api.find_token(registry.id, wanted)
+        # a walk of every page: concurrent lookups of one name share it (approvers only reach
+        # here; members are answered from their own tokens, `TokenService._permitted`)
+        token = await self._finding.run(
+            (registry.id, wanted), lambda: self._api.find_token(registry.id, wanted)
+        )
         if token is None:
             raise UnknownToken(f"There is no token `{wanted}` on registry `{registry.name}`.")
         return token

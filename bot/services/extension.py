@@ -9,6 +9,7 @@ lost until the claim ttl expires the request.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from bot.domain.audit import AuditAction, Refusal
@@ -27,7 +28,7 @@ from bot.services.ports import (
     RequestRepository,
     TokensApi,
 )
-from bot.services.words import describe_state, mention, when
+from bot.services.words import already_decided, mention, when
 
 APPLY_STALE_AFTER = timedelta(minutes=2)
 
@@ -64,7 +65,9 @@ class ExtensionApplier:
         if request is None or request.kind is not RequestKind.EXTEND:
             raise UnknownRequest("That extension no longer exists (it may have expired).")
         registry = request.ask.registry_name
-        if actor != request.requester and not await self._approvers.is_approver(actor, registry):
+        if actor != request.requester and not await self._approvers.check(
+            actor, registry, refuse=self._unverified(request.id, actor)
+        ):
             await self._requests.audit_refusal(
                 request.id,
                 actor=actor,
@@ -74,8 +77,22 @@ class ExtensionApplier:
             )
             raise NotAllowed("Only the requester and the registry's approvers can retry this.")
         if request.state is not RequestState.APPROVED:
-            raise AlreadyDecided(_state_words(request))
+            if request.state is RequestState.COLLECTED:
+                raise AlreadyDecided("This extension is already applied: the new expiry is set.")
+            raise already_decided(request)
         return await self._apply(request, actor)
+
+    def _unverified(self, request_id: str, actor: str) -> Callable[[str], Awaitable[None]]:
+        async def refuse(detail: str) -> None:
+            await self._requests.audit_refusal(
+                request_id,
+                actor=actor,
+                at=self._clock.now(),
+                refusal=Refusal.UNVERIFIED,
+                detail=f"retry extension: {detail}",
+            )
+
+        return refuse
 
     async def _apply(self, request: TokenRequest, actor: str) -> TokenRequest:
         now = self._clock.now()
@@ -126,7 +143,8 @@ class ExtensionApplier:
         raise ServiceUnavailable(
             f"Approved, but IONOS could not set the new expiry ({summary}). Nothing is lost: "
             f"the request stays approved, and {mention(request.requester)} or an approver can "
-            "click Retry (in the DM, or on the approval message)."
+            "click Retry (in the DM, or on the approval message).",
+            people=(request.requester,),
         )
 
     async def _token_gone(self, request: TokenRequest, actor: str) -> TokenRequest:
@@ -155,12 +173,6 @@ class ExtensionApplier:
         if owned is not None and owned.owner != request.requester:
             people.append(owned.owner)
         return people
-
-
-def _state_words(request: TokenRequest) -> str:
-    if request.state is RequestState.COLLECTED:
-        return "This extension is already applied: the new expiry is set."
-    return describe_state(request)
 
 
 def _op() -> str:

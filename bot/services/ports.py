@@ -4,7 +4,7 @@ Redis stores implement the repositories. Services import none of those adapters.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -253,6 +253,7 @@ class AuditTrail(Protocol):
         registry: str | None = None,
         token: str | None = None,
         request_id: str | None = None,
+        registries: Collection[str] | None = None,
     ) -> Sequence[AuditRecord]: ...
 
 

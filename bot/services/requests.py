@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 
 from bot.domain.audit import Refusal
 from bot.domain.clock import Clock
@@ -34,7 +35,7 @@ from bot.services.ports import (
     RequestRepository,
     Transitioned,
 )
-from bot.services.words import describe_state
+from bot.services.words import already_decided
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,9 @@ class RequestService:
         request = await self._requests.get(request_id)
         if request is None:
             raise UnknownRequest("That request no longer exists (it may have expired).")
-        if not await self._approvers.is_approver(actor, request.ask.registry_name):
+        if not await self._approvers.check(
+            actor, request.ask.registry_name, refuse=self._unverified(request.id, actor)
+        ):
             await self._requests.audit_refusal(
                 request.id,
                 actor=actor,
@@ -126,6 +129,20 @@ class RequestService:
                 f"Only approvers of `{request.ask.registry_name}` can decide on this request."
             )
         return request
+
+    def _unverified(self, request_id: str, actor: str) -> Callable[[str], Awaitable[None]]:
+        """How a refusal is audited when Slack could not say whether `actor` approves."""
+
+        async def refuse(detail: str) -> None:
+            await self._requests.audit_refusal(
+                request_id,
+                actor=actor,
+                at=self._clock.now(),
+                refusal=Refusal.UNVERIFIED,
+                detail=detail,
+            )
+
+        return refuse
 
     async def request_for_review(self, request_id: str, actor: str) -> TokenRequest:
         """The request an approver is about to review (refused, and audited, for others)."""
@@ -140,7 +157,7 @@ class RequestService:
             )
             raise SelfApproval("You can't decide on your own request.")
         if request.state is not RequestState.PENDING:
-            raise AlreadyDecided(describe_state(request))
+            raise already_decided(request)
         return request
 
     async def get(self, request_id: str) -> TokenRequest:
@@ -244,4 +261,4 @@ def refusal_error(refusal: Refusal | None, request: TokenRequest, actor: str) ->
             "This token is being created right now; the password is on its way. If it does "
             "not reach you, click again in 15 minutes."
         )
-    return AlreadyDecided(describe_state(request))
+    return already_decided(request)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.domain.audit import AuditAction, Refusal
@@ -73,13 +74,27 @@ class RotationService:
         except Exception:  # noqa: BLE001 - the password is out; housekeeping still does the rest
             log.warning("could not offer the switch", extra={"request_id": request.id})
 
+    def _unverified(self, request_id: str, actor: str) -> Callable[[str], Awaitable[None]]:
+        async def refuse(detail: str) -> None:
+            await self._requests.audit_refusal(
+                request_id,
+                actor=actor,
+                at=self._clock.now(),
+                refusal=Refusal.UNVERIFIED,
+                detail=f"switched: {detail}",
+            )
+
+        return refuse
+
     async def switched(self, request_id: str, actor: str) -> TokenRequest:
         """The owner moved to the new token: disable the old one now."""
         request = await self._requests.get(request_id)
         if request is None or request.kind is not RequestKind.ROTATE:
             raise UnknownRequest("That rotation no longer exists.")
         registry = request.ask.registry_name
-        if actor != request.requester and not await self._approvers.is_approver(actor, registry):
+        if actor != request.requester and not await self._approvers.check(
+            actor, registry, refuse=self._unverified(request.id, actor)
+        ):
             await self._requests.audit_refusal(
                 request.id,
                 actor=actor,

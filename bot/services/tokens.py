@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from bot.domain.audit import AuditAction, Outcome
 from bot.domain.clock import Clock
-from bot.domain.errors import NotAllowed, ServiceUnavailable, UnknownToken
+from bot.domain.errors import CouldNotVerify, NotAllowed, ServiceUnavailable, UnknownToken
 from bot.ionos.errors import IonosError, NotFound
 from bot.ionos.models import Registry, Token, TokenPatch, TokenStatus
 from bot.services.approvers import ApproverDirectory
-from bot.services.catalog import RegistryCatalog
+from bot.services.catalog import RegistryCatalog, looks_like_id
 from bot.services.ports import AuditRecord, AuditTrail, OwnershipRepository, TokensApi
 from bot.services.singleflight import SingleFlight
 
@@ -108,24 +108,50 @@ class TokenService:
     async def _permitted(
         self, actor: str, registry_ref: str, token_ref: str, verb: str
     ) -> TokenView:
+        """The token, if `actor` may `verb` it. Approvers find any token of the registry; anyone
+        else only among their own tokens — so a member never makes regbot walk the registry,
+        and "no such token" and "not yours" are one answer to them (no existence oracle)."""
         registry = await self._catalog.resolve(registry_ref)
-        token = await self._catalog.resolve_token(registry, token_ref)
-        owned = await self._ownership.get(token.id)
-        owner = owned.owner if owned else None
-        if owner != actor and not await self._approvers.is_approver(actor, registry.name):
-            await self._audit.append(
-                at=self._clock.now(),
-                actor=actor,
-                action=AuditAction.REFUSED,
-                outcome=Outcome.REFUSED,
-                registry=registry.id,  # ids, as the audit format and the request flow have it
-                token=token.id,
-                detail=f"{verb}: not the owner nor an approver (token {token.name})",
+
+        async def unverified(detail: str) -> None:
+            await self._refuse(
+                actor, registry.id, f"{verb}: {detail}", token=_id_or_empty(token_ref)
+            )
+
+        if await self._approvers.check(actor, registry.name, refuse=unverified):
+            token = await self._catalog.resolve_token(registry, token_ref)
+            owned = await self._ownership.get(token.id)
+            return TokenView(registry, token, owned.owner if owned else None)
+        wanted = token_ref.strip()
+        wanted = wanted.lower() if looks_like_id(wanted) else wanted
+        mine = next(
+            (
+                o
+                for o in await self._ownership.of_user(actor)
+                if o.registry_id == registry.id and wanted in (o.token_name, o.token_id.lower())
+            ),
+            None,
+        )
+        if mine is None:
+            await self._refuse(
+                actor,
+                registry.id,
+                f"{verb}: not the owner nor an approver (token {wanted})",
+                token=_id_or_empty(wanted),
             )
             raise NotAllowed(
-                f"Only the token's owner and the approvers of `{registry.name}` can {verb} it."
+                f"Only the token's owner and the approvers of `{registry.name}` can {verb} it, "
+                f"and you own no token `{wanted}` there."
             )
-        return TokenView(registry, token, owner)
+        try:
+            token = await self._api.get_token(registry.id, mine.token_id)
+        except NotFound:
+            await self._ownership.forget(mine.token_id)
+            raise UnknownToken(
+                f"Your token `{mine.token_name}` is gone from `{registry.name}` "
+                "(it may have expired)."
+            ) from None
+        return TokenView(registry, token, actor)
 
     async def show(self, actor: str, registry_ref: str, token_ref: str) -> TokenView:
         return await self._permitted(actor, registry_ref, token_ref, "see")
@@ -184,15 +210,27 @@ class TokenService:
     async def audit_trail(
         self, actor: str, registry_ref: str | None = None, token_ref: str | None = None
     ) -> Sequence[AuditRecord]:
-        """The latest audit entries, for approvers (of that registry, or of any)."""
+        """The latest audit entries of the registries `actor` approves (all of them, or the
+        one named). Only the operator CLI (`regbot audit export`) reads every registry's."""
         if registry_ref is None:
-            names = [r.name for r in await self._catalog.registries()]
-            if not await self._approvers.registries_of(actor, names):
+            registries = await self._catalog.registries()
+            try:
+                mine = set(await self._approvers.registries_of(actor, [r.name for r in registries]))
+            except CouldNotVerify as exc:
+                await self._refuse(actor, "", f"audit: could not verify approver: {exc.reason}")
+                raise
+            if not mine:
                 await self._refuse(actor, "", "audit: not an approver of any registry")
                 raise NotAllowed("The audit trail is for approvers.")
-            return await self._audit.latest(20)
+            return await self._audit.latest(
+                20, registries=[r.id for r in registries if r.name in mine]
+            )
         registry = await self._catalog.resolve(registry_ref)
-        if not await self._approvers.is_approver(actor, registry.name):
+
+        async def unverified(detail: str) -> None:
+            await self._refuse(actor, registry.id, f"audit: {detail}")
+
+        if not await self._approvers.check(actor, registry.name, refuse=unverified):
             await self._refuse(actor, registry.id, "audit: not an approver")
             raise NotAllowed(f"The audit trail of `{registry.name}` is for its approvers.")
         token_id = None
@@ -200,13 +238,14 @@ class TokenService:
             token_id = await self._token_id_for_audit(registry, token_ref)
         return await self._audit.latest(20, registry=registry.id, token=token_id)
 
-    async def _refuse(self, actor: str, registry_id: str, detail: str) -> None:
+    async def _refuse(self, actor: str, registry_id: str, detail: str, *, token: str = "") -> None:
         await self._audit.append(
             at=self._clock.now(),
             actor=actor,
             action=AuditAction.REFUSED,
             outcome=Outcome.REFUSED,
             registry=registry_id,
+            token=token,
             detail=detail,
         )
 
@@ -220,3 +259,9 @@ class TokenService:
             if entry.action == AuditAction.CREATED and entry.detail == created:
                 return entry.token
         return token_ref
+
+
+def _id_or_empty(token_ref: str) -> str:
+    """What a refusal records as the token: the id, when that is what was named."""
+    wanted = token_ref.strip()
+    return wanted.lower() if looks_like_id(wanted) else ""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.domain.models import RepoScope, RequestState, TokenRequest
+from bot.domain.errors import AlreadyDecided
+from bot.domain.models import RequestState, TokenRequest
 from bot.ionos.errors import IonosError, IonosUnavailable, RateLimited, ServerError
 
 
@@ -42,11 +43,6 @@ def expiry_words(expiry: datetime | None, now: datetime) -> str:
     return f"{relative(expiry, now)}, on {when(expiry)}"
 
 
-def scope_words(scope: RepoScope) -> str:
-    actions = ", ".join(a.value for a in scope.sorted_actions())
-    return f"`{scope.repository}`: {actions}"
-
-
 def mention(user_id: str) -> str:
     return f"<@{user_id}>"
 
@@ -77,3 +73,9 @@ def ionos_failure(error: IonosError, *, outcome: str = "Nothing was changed") ->
     if isinstance(error, ServerError | RateLimited):
         return f"The IONOS API failed ({error.summary}). {outcome}; try again in a minute."
     return f"The IONOS API refused: {error.summary}"
+
+
+def already_decided(request: TokenRequest) -> AlreadyDecided:
+    """`describe_state` as the error for a late click; the decider's mention stays live."""
+    people = (request.decided_by,) if request.decided_by else ()
+    return AlreadyDecided(describe_state(request), people=people)

@@ -32,7 +32,7 @@ whole chain after them; it is not a signature: copy the stream elsewhere for tha
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -158,8 +158,11 @@ class AuditLog:
         registry: str | None = None,
         token: str | None = None,
         request_id: str | None = None,
+        registries: Collection[str] | None = None,
     ) -> list[AuditEntry]:
-        """Newest first; with filters, scans back page by page (at most LATEST_SCAN_LIMIT)."""
+        """Newest first; with filters, scans back page by page (at most LATEST_SCAN_LIMIT).
+        `registries`: only entries of one of these registry ids (none without a registry)."""
+        among = None if registries is None else frozenset(registries)
         wanted = {
             name: value
             for name, value in (
@@ -174,7 +177,10 @@ class AuditLog:
         while len(found) < count and scanned < LATEST_SCAN_LIMIT:
             page = (
                 await self._redis.xrevrange(
-                    self._keys.audit_stream(), max=upper, min="-", count=PAGE if wanted else count
+                    self._keys.audit_stream(),
+                    max=upper,
+                    min="-",
+                    count=PAGE if wanted or among is not None else count,
                 )
                 or []
             )
@@ -183,6 +189,8 @@ class AuditLog:
             for entry_id, raw in page:
                 scanned += 1
                 fields = {as_str(k): as_str(v) for k, v in (raw or {}).items()}
+                if among is not None and fields.get("registry") not in among:
+                    continue
                 if all(fields.get(name) == value for name, value in wanted.items()):
                     found.append(_entry(entry_id, fields))
                     if len(found) == count:

@@ -14,7 +14,7 @@ from bot.ionos.errors import IonosError
 from handlers.ids import BlockId, Callback
 from handlers.listeners.submissions import modal_errors
 from handlers.parse import private_metadata, request_form
-from handlers.reporting import reporting, words_for
+from handlers.reporting import people_in, reporting, words_for
 from handlers.services import Services, direct
 from handlers.views.renewals import ExtendMeta, extend_modal, loading_extend_modal
 from handlers.views.request_modal import problem_modal
@@ -35,9 +35,8 @@ async def open_extend_modal(
     try:
         target = await services.lifecycle.asks.extend_target(user, registry_ref, token_ref)
     except (RegbotError, IonosError) as exc:
-        await client.views_update(
-            view_id=view_id, view=problem_modal(words_for(exc), "Extend token")
-        )
+        problem = problem_modal(words_for(exc), "Extend token", people=people_in(exc))
+        await client.views_update(view_id=view_id, view=problem)
         return
     meta = ExtendMeta(
         registry_id=target.registry_id,

@@ -15,7 +15,7 @@ from handlers.listeners.extend import open_extend_modal
 from handlers.reporting import reporting
 from handlers.services import Services, ephemeral
 from handlers.views import tokens as views
-from handlers.views.renewals import extension_done, rotation_asked
+from handlers.views.renewals import extension_done, rotation_asked, switched_message
 
 
 def _action(body: dict[str, Any]) -> dict[str, Any]:
@@ -78,12 +78,7 @@ def register(app: AsyncApp, services: Services) -> None:
         async with reporting(reply, what="switched"):
             request_id = str(_action(body).get("value") or "")
             request = await life.rotation.switched(request_id, body["user"]["id"])
-            await reply(
-                views.info_message(
-                    f"`{request.target_token_name}` is disabled now; it is deleted after the "
-                    "grace period. An approver can enable it again if something still needs it."
-                )
-            )
+            await reply(switched_message(request))
 
     @app.action(ActionId.RETRY_EXTEND)
     async def on_retry(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from bot.domain.models import RequestKind, RequestState, TokenRequest, strongest_action
-from bot.services.words import expiry_words, mention, scope_words, when
+from bot.services.words import expiry_words, mention, when
 from handlers.ids import ActionId, BlockId, Callback
 from handlers.views.blocks import (
     Block,
@@ -22,6 +22,7 @@ from handlers.views.blocks import (
     option,
     section,
 )
+from handlers.views.text import code, escape, quoted, scope_line
 
 
 class ReviewMeta(BaseModel):
@@ -38,8 +39,8 @@ TITLES = {
 def summary_text(request: TokenRequest) -> str:
     ask = request.ask
     power = strongest_action(ask.scopes).value
-    who, where = mention(request.requester), f"*{ask.registry_name}*"
-    old = f"`{request.target_token_name}`"
+    who, where = mention(request.requester), f"*{escape(ask.registry_name)}*"
+    old = code(request.target_token_name or "")
     match request.kind:
         case RequestKind.EXTEND:
             return f"{who} asks to *extend* the *{power}* token {old} on {where}"
@@ -54,9 +55,9 @@ def request_fields(request: TokenRequest, now: datetime) -> list[str]:
     name = "New token" if request.kind is RequestKind.ROTATE else "Token name"
     expires = "New expiry" if request.kind is RequestKind.EXTEND else "Expires"
     return [
-        f"*{name}*\n`{ask.token_name}`",
+        f"*{name}*\n{code(ask.token_name)}",
         f"*{expires}*\n{expiry_words(ask.expiry, now)}",
-        "*Repositories*\n" + "\n".join(scope_words(s) for s in ask.scopes),
+        "*Repositories*\n" + "\n".join(scope_line(s) for s in ask.scopes),
         f"*Approvals needed*\n{request.quorum}",
     ]
 
@@ -68,7 +69,7 @@ def outcome_text(request: TokenRequest) -> str:
         case RequestState.APPROVED | RequestState.COLLECTING | RequestState.COLLECTED:
             text = f":white_check_mark: Approved by {by}{at}"
             if request.narrowed:
-                text += f" — narrowed: {request.narrowed}"
+                text += f" — narrowed: {escape(request.narrowed)}"
             if request.state is RequestState.COLLECTED:
                 extended = request.kind is RequestKind.EXTEND
                 text += ". New expiry set on IONOS." if extended else ". Token collected."
@@ -92,10 +93,10 @@ def approval_message(request: TokenRequest, now: datetime) -> dict[str, Any]:
     blocks: list[Block] = [
         header(TITLES[request.kind]),
         section(summary_text(request), fields=request_fields(request, now)),
-        section(f"*Reason*\n>{request.ask.reason}"),
+        section(f"*Reason*\n{quoted(request.ask.reason)}"),
     ]
     if request.comment:
-        blocks.append(section(f"*Comment*\n>{request.comment}"))
+        blocks.append(section(f"*Comment*\n{quoted(request.comment)}"))
     blocks.append(context(outcome_text(request)))
     if request.state is RequestState.PENDING:
         value = request.id
@@ -112,17 +113,18 @@ def approval_message(request: TokenRequest, now: datetime) -> dict[str, Any]:
     elif request.kind is RequestKind.EXTEND and request.state is RequestState.APPROVED:
         retry = button("Retry the extension", ActionId.RETRY_EXTEND, request.id, style="primary")
         blocks.append(actions(BlockId.APPROVAL_ACTIONS, [retry]))
-    text = f"Token request from {mention(request.requester)} for {request.ask.registry_name}"
+    registry = escape(request.ask.registry_name)
+    text = f"Token request from {mention(request.requester)} for {registry}"
     return message(text, blocks)
 
 
 def review_modal(request: TokenRequest, *, existing: list[str], deny: bool, now: datetime) -> Block:
     ask = request.ask
-    have = ", ".join(f"`{name}`" for name in existing[:30]) or "none"
+    have = ", ".join(code(name) for name in existing[:30]) or "none"
     blocks: list[Block] = [
         section(summary_text(request), fields=request_fields(request, now)),
-        section(f"*Reason*\n>{ask.reason}"),
-        context(f"Their tokens on {ask.registry_name} made through regbot: {have}"),
+        section(f"*Reason*\n{quoted(ask.reason)}"),
+        context(f"Their tokens on {escape(ask.registry_name)} made through regbot: {have}"),
         input_block(
             BlockId.DECISION,
             "Decision",

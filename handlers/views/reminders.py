@@ -21,6 +21,7 @@ from bot.policy.model import format_duration
 from bot.services.words import expiry_words, mention, relative, when
 from handlers.ids import ActionId, BlockId
 from handlers.views.blocks import Block, actions, button, context, header, message, plain, section
+from handlers.views.text import code, escape
 
 
 def _confirm(title: str, text: str, verb: str) -> Block:
@@ -62,15 +63,18 @@ def _delete(ref: TokenRef) -> Block:
 
 
 def _scopes(reminder: Reminder) -> str:
-    lines = [f"`{s.repository}`: {', '.join(s.actions) or 'no actions'}" for s in reminder.scopes]
+    lines = [
+        f"{code(s.repository)}: {escape(', '.join(s.actions)) or 'no actions'}"
+        for s in reminder.scopes
+    ]
     return "\n".join(lines) or "no scopes"
 
 
 def _fields(reminder: Reminder, now: datetime) -> list[str]:
     ref = reminder.token
     return [
-        f"*Token*\n`{ref.token_name}`",
-        f"*Registry*\n{ref.registry_name}",
+        f"*Token*\n{code(ref.token_name)}",
+        f"*Registry*\n{escape(ref.registry_name)}",
         f"*Scopes*\n{_scopes(reminder)}",
         f"*Expires*\n{expiry_words(reminder.expiry, now)}",
     ]
@@ -80,11 +84,12 @@ def reminder_message(reminder: Reminder, now: datetime) -> dict[str, Any]:
     """The owner's DM: what expires when, and Extend / Rotate / Disable now."""
     ref = reminder.token
     words = expiry_words(reminder.expiry, now)
-    text = f"Your registry token {ref.token_name} on {ref.registry_name} expires {words}."
+    name, registry = escape(ref.token_name), escape(ref.registry_name)
+    text = f"Your registry token {name} on {registry} expires {words}."
     blocks: list[Block] = [
         header(f"Token {ref.token_name} expires {relative(reminder.expiry, now)}"),
         section(
-            f"Your token *`{ref.token_name}`* on *{ref.registry_name}* expires *{words}*. "
+            f"Your token *{code(ref.token_name)}* on *{registry}* expires *{words}*. "
             "IONOS deletes it then, and whatever uses it stops working.",
             fields=_fields(reminder, now),
         ),
@@ -115,11 +120,12 @@ def unowned_message(reminder: Reminder, now: datetime) -> dict[str, Any]:
         if gone
         else "It was not made through regbot"
     )
-    text = f"Token {ref.token_name} on {ref.registry_name} ({who}) expires {words}."
+    name, registry = escape(ref.token_name), escape(ref.registry_name)
+    text = f"Token {name} on {registry} ({who}) expires {words}."
     blocks: list[Block] = [
         header(f"Unowned token {ref.token_name} expires {relative(reminder.expiry, now)}"),
         section(
-            f"*`{ref.token_name}`* on *{ref.registry_name}*: {why}, so there is nobody to "
+            f"*{code(ref.token_name)}* on *{registry}*: {why}, so there is nobody to "
             f"remind. It expires *{words}*.",
             fields=_fields(reminder, now),
         ),
@@ -155,7 +161,8 @@ def _entry_action(category: DigestCategory, ref: TokenRef) -> Block:
 def _entry_text(entry: DigestEntry, now: datetime) -> str:
     ref = entry.token
     line = (
-        f"`{ref.token_name}` on *{ref.registry_name}* · expires {expiry_words(entry.expiry, now)}"
+        f"{code(ref.token_name)} on *{escape(ref.registry_name)}* · "
+        f"expires {expiry_words(entry.expiry, now)}"
     )
     if entry.disabled_since is not None:
         line += f" · disabled since {when(entry.disabled_since)}"

@@ -23,6 +23,7 @@ from handlers.views.blocks import (
     modal,
     section,
 )
+from handlers.views.text import code, escape
 
 
 class ExtendMeta(BaseModel):
@@ -38,7 +39,8 @@ class ExtendMeta(BaseModel):
 def extend_modal(target: ExtendTarget, meta: ExtendMeta, now: datetime) -> Block:
     blocks: list[Block] = [
         section(
-            f"Extend `{target.token_name}` on *{target.registry_name}*. It now expires "
+            f"Extend {code(target.token_name)} on *{escape(target.registry_name)}*. "
+            "It now expires "
             f"{expiry_words(target.expiry, now)}."
         ),
         input_block(
@@ -70,22 +72,23 @@ def extend_modal(target: ExtendTarget, meta: ExtendMeta, now: datetime) -> Block
 
 
 def rotation_asked(request: TokenRequest, created: bool) -> dict[str, Any]:
-    old, new = request.target_token_name, request.ask.token_name
+    old, new = code(request.target_token_name or ""), code(request.ask.token_name)
     if created:
         text = (
-            f"Rotation of `{old}` asked for: once approved, you create `{new}` (same scopes) "
+            f"Rotation of {old} asked for: once approved, you create {new} (same scopes) "
             "from our DM and see its password once."
         )
     elif request.state is RequestState.PENDING:
-        text = f"A rotation of `{old}` is already waiting for approval."
+        text = f"A rotation of {old} is already waiting for approval."
     else:
-        text = f"A rotation of `{old}` is already approved: collect `{new}` from our DM."
+        text = f"A rotation of {old} is already approved: collect {new} from our DM."
     return message(text, [section(f":arrows_counterclockwise: {text}")])
 
 
 def extension_done(request: TokenRequest, now: datetime) -> dict[str, Any]:
     text = (
-        f"Token `{request.target_token_name}` on *{request.ask.registry_name}* now expires "
+        f"Token {code(request.target_token_name or '')} on "
+        f"*{escape(request.ask.registry_name)}* now expires "
         f"{expiry_words(request.ask.expiry, now)}."
     )
     return message(text, [section(f":white_check_mark: {text}")])
@@ -94,8 +97,9 @@ def extension_done(request: TokenRequest, now: datetime) -> dict[str, Any]:
 def lifecycle_message(
     request: TokenRequest, notice: LifecycleNotice, detail: str, now: datetime
 ) -> dict[str, Any]:
-    old, new = f"`{request.target_token_name}`", f"`{request.ask.token_name}`"
-    where = f"*{request.ask.registry_name}*"
+    old, new = code(request.target_token_name or ""), code(request.ask.token_name)
+    where = f"*{escape(request.ask.registry_name)}*"
+    detail = escape(detail)  # IONOS's words, or a time
     buttons: list[Block] = []
     match notice:
         case LifecycleNotice.EXTENDED:
@@ -157,3 +161,12 @@ def loading_extend_modal() -> Block:
         "Extend token",
         [section(":hourglass_flowing_sand: Looking up the token…")],
     )
+
+
+def switched_message(request: TokenRequest) -> dict[str, Any]:
+    """The answer to *I've switched*: the old token is off now."""
+    text = (
+        f"{code(request.target_token_name or '')} is disabled now; it is deleted after the "
+        "grace period. An approver can enable it again if something still needs it."
+    )
+    return message(text, [section(text)])

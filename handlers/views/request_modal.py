@@ -21,6 +21,7 @@ from handlers.views.blocks import (
     plain,
     section,
 )
+from handlers.views.text import escaped_except
 
 STATIC_SELECT_MAX = 100
 
@@ -146,5 +147,9 @@ def loading_modal(meta: RequestModalMeta) -> Block:
     )
 
 
-def problem_modal(text: str, title: str = "Request a token") -> Block:
+def problem_modal(
+    words: str, title: str = "Request a token", *, people: tuple[str, ...] = ()
+) -> Block:
+    """Why the modal cannot go on; the words may carry user text (escaped, see `text`)."""
+    text = escaped_except(words, people)
     return modal(Callback.LOADING_MODAL, title, [section(f":warning: {text}")], close="Close")

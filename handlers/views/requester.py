@@ -7,21 +7,23 @@ from typing import Any
 
 from bot.domain.models import RequestKind, RequestState, TokenRequest
 from bot.services.ports import DeliveredCredentials, RequesterNotice
-from bot.services.words import expiry_words, mention, scope_words, when
+from bot.services.words import expiry_words, mention, when
 from handlers.ids import ActionId, BlockId
 from handlers.views.blocks import Block, actions, button, context, message, section
+from handlers.views.text import code, escape, quoted, scope_line
 
 
 def _what(request: TokenRequest, now: datetime) -> str:
     ask = request.ask
-    scopes = "; ".join(scope_words(s) for s in ask.scopes)
-    old = f"`{request.target_token_name}` on *{ask.registry_name}*"
+    scopes = "; ".join(scope_line(s) for s in ask.scopes)
+    where = f"*{escape(ask.registry_name)}*"
+    old = f"{code(request.target_token_name or '')} on {where}"
     if request.kind is RequestKind.EXTEND:
         return f"extension of {old} to {expiry_words(ask.expiry, now)}"
     if request.kind is RequestKind.ROTATE:
-        return f"rotation of {old}: new token `{ask.token_name}` ({scopes})"
+        return f"rotation of {old}: new token {code(ask.token_name)} ({scopes})"
     return (
-        f"token `{ask.token_name}` on *{ask.registry_name}* ({scopes}), "
+        f"token {code(ask.token_name)} on {where} ({scopes}), "
         f"expiring {expiry_words(ask.expiry, now)}"
     )
 
@@ -40,9 +42,10 @@ def requester_message(
             text = f"Approved by {by}: {what}."
             blocks = [section(f":white_check_mark: {text}")]
             if request.narrowed:
-                blocks.append(section(f"*The approver narrowed your request:* {request.narrowed}"))
+                narrowed = escape(request.narrowed)
+                blocks.append(section(f"*The approver narrowed your request:* {narrowed}"))
             if request.comment:
-                blocks.append(section(f"*Comment:* {request.comment}"))
+                blocks.append(section(f"*Comment:*\n{quoted(request.comment)}"))
             blocks += [
                 actions(
                     BlockId.COLLECT_ACTIONS,
@@ -62,7 +65,7 @@ def requester_message(
             text = f"Denied by {by}: {what}."
             blocks = [section(f":no_entry: {text}")]
             if request.comment:
-                blocks.append(section(f"*Why:* {request.comment}"))
+                blocks.append(section(f"*Why:*\n{quoted(request.comment)}"))
         case RequesterNotice.EXPIRED:
             text = f"Your request for {what} expired."
             blocks = [section(f":hourglass: {text} Ask again with `/regtoken request`.")]
@@ -72,7 +75,8 @@ def requester_message(
 def collected_message(request: TokenRequest) -> dict[str, Any]:
     at = when(request.decided_at) if request.decided_at else ""
     text = (
-        f"Token `{request.ask.token_name}` on *{request.ask.registry_name}* was created "
+        f"Token {code(request.ask.token_name)} on *{escape(request.ask.registry_name)}* "
+        "was created "
         "and its password shown to you once."
     )
     blocks = [section(f":key: {text}")]
@@ -83,16 +87,16 @@ def collected_message(request: TokenRequest) -> dict[str, Any]:
 
 def credentials_message(credentials: DeliveredCredentials) -> dict[str, Any]:
     """The ephemeral answer that carries the password — the one place it ever goes."""
-    password = credentials.password.get_secret_value()
-    host = credentials.registry_host
-    login = f"docker login {host} -u {credentials.username} --password-stdin"
+    password = escape(credentials.password.get_secret_value())  # shown as IONOS made it
+    host, username = escape(credentials.registry_host), escape(credentials.username)
+    login = f"docker login {host} -u {username} --password-stdin"
     blocks: list[Block] = [
-        section(f":key: Your token `{credentials.token_name}` is ready."),
+        section(f":key: Your token {code(credentials.token_name)} is ready."),
         section(
             None,
             fields=[
                 f"*Registry*\n`{host}`",
-                f"*Username*\n`{credentials.username}`",
+                f"*Username*\n`{username}`",
                 f"*Password*\n`{password}`",
                 f"*Expires*\n{credentials.expiry_text}",
             ],
@@ -103,4 +107,4 @@ def credentials_message(credentials: DeliveredCredentials) -> dict[str, Any]:
             "copy it into your secret store now."
         ),
     ]
-    return message(f"Your token {credentials.token_name} is ready (shown once).", blocks)
+    return message(f"Your token {escape(credentials.token_name)} is ready (shown once).", blocks)

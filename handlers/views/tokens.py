@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -13,8 +14,10 @@ from bot.services.words import expiry_words, mention, when
 from handlers.ids import ActionId
 from handlers.views.approval import summary_text
 from handlers.views.blocks import Block, actions, button, context, divider, header, message, section
+from handlers.views.text import code, escape, escaped_except
 
 MAX_ROWS = 40  # keeps a listing well under 50 blocks
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 def help_message(command: str) -> dict[str, Any]:
@@ -45,26 +48,34 @@ def help_message(command: str) -> dict[str, Any]:
 
 
 def usage_message(problem: str, usage: str) -> dict[str, Any]:
-    text = f"{problem} Usage: `{usage}`"
+    text = f"{escape(problem)} Usage: {code(usage)}"
     return message(text, [section(f":warning: {text}")])
 
 
-def error_message(text: str) -> dict[str, Any]:
+def error_message(words: str, *, people: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A refusal or failure in words. The words may carry what the person typed or what
+    IONOS answered, so all of it is escaped; only regbot's own mentions of `people` stay."""
+    text = escaped_except(words, people)
     return message(text, [section(f":warning: {text}")])
 
 
 def info_message(text: str) -> dict[str, Any]:
+    """regbot's own words, with no user text in them (those get a builder of their own)."""
     return message(text, [section(text)])
 
 
 def _token_line(view: TokenView, now: datetime, *, with_registry: bool) -> str:
     token = view.token
     status = token.status.value if token.status else "unknown"
-    scopes = "; ".join(f"`{s.name}`: {', '.join(s.actions)}" for s in token.scopes) or "no scopes"
-    where = f" on *{view.registry.name}*" if with_registry else ""
+    scopes = (
+        "; ".join(f"{code(s.name)}: {escape(', '.join(s.actions))}" for s in token.scopes)
+        or "no scopes"
+    )
+    where = f" on *{escape(view.registry.name)}*" if with_registry else ""
     owner = f" — owner {mention(view.owner)}" if view.owner else " — owner unknown"
     return (
-        f"*`{token.name}`*{where} · {status} · expires {expiry_words(token.expiry_date, now)}"
+        f"*{code(token.name)}*{where} · {escape(status)} · "
+        f"expires {expiry_words(token.expiry_date, now)}"
         f"\n{scopes}{owner}"
     )
 
@@ -86,25 +97,25 @@ def token_listing(listing: TokenListing, now: datetime) -> dict[str, Any]:
         notes.append(f"{listing.gone} of your tokens have expired and are gone.")
     if notes:
         blocks.append(context(" ".join(notes)))
-    return message(f"{title}: {len(listing.tokens)}", blocks)
+    return message(f"{escape(title)}: {len(listing.tokens)}", blocks)
 
 
 def token_detail(view: TokenView, now: datetime) -> dict[str, Any]:
     return message(
-        f"Token {view.token.name} on {view.registry.name}",
+        f"Token {escape(view.token.name)} on {escape(view.registry.name)}",
         [section(_token_line(view, now, with_registry=True))],
     )
 
 
 def token_changed(view: TokenView, verb: str) -> dict[str, Any]:
-    text = f"Token `{view.token.name}` on *{view.registry.name}* {verb}."
+    text = f"Token {code(view.token.name)} on *{escape(view.registry.name)}* {verb}."
     return message(text, [section(f":white_check_mark: {text}")])
 
 
 def confirm_delete(view: TokenView) -> dict[str, Any]:
     value = f"{view.registry.id}:{view.token.id}"
     text = (
-        f"Delete token `{view.token.name}` on *{view.registry.name}*? "
+        f"Delete token {code(view.token.name)} on *{escape(view.registry.name)}*? "
         "Anything using it stops working at once."
     )
     return message(
@@ -132,12 +143,13 @@ def audit_listing(
         blocks.append(section("No audit entries yet."))
     for entry in entries[:MAX_ROWS]:
         registry = names.get(entry.registry, entry.registry)
-        what = " ".join(x for x in (registry, entry.token) if x)
-        detail = f" — {entry.detail}" if entry.detail else ""
-        actor = mention(entry.actor) if entry.actor.startswith(("U", "W")) else entry.actor
-        line = f"{when(entry.at)} · {actor} · *{entry.action}* ({entry.outcome}) {what}{detail}"
+        what = escape(" ".join(x for x in (registry, entry.token) if x))
+        detail = f" — {escape(entry.detail)}" if entry.detail else ""
+        actor = mention(entry.actor) if _USER_ID.match(entry.actor) else escape(entry.actor)
+        action, outcome = escape(entry.action), escape(entry.outcome)
+        line = f"{when(entry.at)} · {actor} · *{action}* ({outcome}) {what}{detail}"
         blocks.append(context(line))
-    return message(f"{title}: {len(entries)} entries", blocks)
+    return message(f"{escape(title)}: {len(entries)} entries", blocks)
 
 
 def pending_listing(requests: list[TokenRequest], now: datetime) -> dict[str, Any]:
@@ -147,7 +159,7 @@ def pending_listing(requests: list[TokenRequest], now: datetime) -> dict[str, An
     for request in requests[:20]:
         blocks.append(
             section(
-                f"{summary_text(request)} — `{request.ask.token_name}`, "
+                f"{summary_text(request)} — {code(request.ask.token_name)}, "
                 f"asked {when(request.created_at)}"
             )
         )

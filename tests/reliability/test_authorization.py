@@ -9,9 +9,12 @@ only, UAPP2 both; UDEV requests; UOUT is nobody.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.devtools.slack_driver import select_value, text_value
+from bot.domain.clock import FakeClock
 from bot.domain.models import RequestState
 from bot.store.audit import AuditEntry, AuditLog
 from handlers.ids import ActionId, BlockId, Callback
@@ -180,3 +183,84 @@ async def test_a_refused_audit_trail_request_is_audited(rig: Harness) -> None:
     await rig.command("audit team-registry", "UOUT")
     refused = await _refusals(rig)
     assert [e.actor for e in refused] == ["UOUT"]
+
+
+async def test_an_approver_reads_only_the_audit_trail_of_registries_they_approve(
+    rig: Harness,
+) -> None:
+    """UPROD approves prod-registry only, UAPP1 team-registry only: neither reads the
+    other's entries (deny comments included), with or without naming a registry."""
+    await _prod_request(rig)
+    team_request = await submitted(rig, name="team-pull")
+    await _review(rig, "UAPP1", team_request, "deny")  # comment "forged review"
+    prod_id = rig.registries["prod-registry"].id
+    team_id = rig.registries["team-registry"].id
+
+    await rig.command("audit", PROD_APPROVER)
+    shown = last_reply(rig)
+    assert "prod-registry" in shown
+    assert "team-registry" not in shown and team_id not in shown
+    assert "forged review" not in shown and "team-pull" not in shown
+
+    await rig.command("audit", "UAPP1")
+    shown = last_reply(rig)
+    assert "team-registry" in shown and "forged review" in shown
+    assert "prod-registry" not in shown and prod_id not in shown
+
+    for args in ("audit team-registry", "audit team-registry team-pull"):
+        await rig.command(args, PROD_APPROVER)
+        assert "for its approvers" in last_reply(rig)
+        assert "forged review" not in last_reply(rig)
+
+
+# -- no existence oracle, no walk for members ---------------------------------------------------
+
+
+async def test_a_member_gets_one_answer_for_missing_and_not_theirs_without_a_walk(
+    rig: Harness,
+) -> None:
+    """To someone who may not see a registry's tokens, "no such token" and "not yours" are the
+    same words, and neither makes regbot read the registry's token pages."""
+    await rig.issue_token("UDEV", name="ci-push")
+    team = rig.registries["team-registry"]
+    for index in range(250):  # three pages of someone else's tokens
+        rig.ionos.add_token(team.id, f"other-{index:03d}")
+    answers = {}
+    for name in ("ci-push", "no-such-token"):
+        before = len(rig.ionos.requests)
+        await rig.command(f"show team-registry {name}", "UOUT")
+        answers[name] = last_reply(rig).replace(name, "<name>")
+        assert [r.path for r in rig.ionos.requests[before:] if "/tokens" in r.path] == []
+    assert answers["ci-push"] == answers["no-such-token"]
+    assert "Only the token's owner" in answers["ci-push"]
+    refused = await _refusals(rig)
+    assert [(e.actor, e.detail.split(":")[0]) for e in refused] == [("UOUT", "see")] * 2
+
+    await rig.command("show team-registry ci-push", "UDEV")  # its owner still sees it
+    assert "`team/app`: pull" in last_reply(rig)
+
+
+# -- refusals when Slack cannot say who approves -----------------------------------------------
+
+
+async def test_a_click_is_refused_and_audited_when_the_group_lookup_fails(rig: Harness) -> None:
+    request_id = await submitted(rig)
+    rig.slack.fail("usergroups.users.list", error="ratelimited", times=5)
+    await rig.click(ActionId.APPROVE, "UAPP1", request_id)
+    assert "could not check" in last_reply(rig)
+    assert await state(rig, request_id) is RequestState.PENDING
+    (refused,) = await _refusals(rig, request_id=request_id)
+    assert refused.actor == "UAPP1" and "could not verify" in refused.detail
+
+
+async def test_a_command_is_refused_and_audited_when_the_group_lookup_fails(
+    rig: Harness, clock: FakeClock
+) -> None:
+    token_id = await rig.issue_token("UDEV")  # approved by UAPP1: the group is cached now
+    clock.advance(timedelta(seconds=rig.bot.services.policy.usergroup_cache_seconds + 1))
+    rig.slack.fail("usergroups.users.list", error="ratelimited", times=5)
+    await rig.command(f"disable team-registry {token_id}", "UAPP1")
+    assert "could not check" in last_reply(rig)
+    assert rig.ionos.token(rig.registries["team-registry"].id, token_id).status == "enabled"
+    (refused,) = await _refusals(rig, token=token_id)
+    assert refused.actor == "UAPP1" and "could not verify" in refused.detail

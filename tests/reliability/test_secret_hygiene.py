@@ -11,8 +11,10 @@ the refused call only); the second is delivered.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 from collections.abc import Iterator
+from urllib.parse import quote, quote_plus
 
 import aiohttp
 import pytest
@@ -90,3 +92,64 @@ async def test_a_password_reaches_one_slack_call_and_nothing_else(
             assert password not in answered
             assert password not in metrics
         assert "rolled_back" in redis_text and "delivered" in redis_text  # the trail is there
+
+
+ODD_PASSWORDS = (
+    "Odd\\back\\slash\"dq\"'sq'-1",  # \ " ' : what JSON and repr() escape
+    "50%+off & <more> +%2B spaces -2",  # % + & < > and spaces: what URL- and entity-encoding change
+    "Pässwörd-ключ-密码-✓ \"x\\y\" 'z'-3",  # unicode: \u escapes in JSON, %XX in URLs
+)
+
+
+def _forms(password: str) -> dict[str, str]:
+    """The password as a log line could hold it, each form computed here, independently."""
+    shown = password.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    forms = {
+        "raw": password,
+        "json": json.dumps(password),
+        "json, no quotes": json.dumps(password)[1:-1],
+        "json, unicode": json.dumps(password, ensure_ascii=False)[1:-1],
+        "quote": quote(password),
+        "quote, safe=''": quote(password, safe=""),
+        "quote_plus": quote_plus(password),
+        "repr": repr(password),
+        "repr, no quotes": repr(password)[1:-1],
+        "repr in a dict": repr({"text": f"`{password}`"})[10:-3],
+        "as shown in Slack": shown,
+        "as shown, json": json.dumps(shown)[1:-1],
+        "as shown, repr": repr(shown)[1:-1],
+        "as shown, json in json": json.dumps(json.dumps(shown))[1:-1],
+    }
+    return {name: form for name, form in forms.items() if form}
+
+
+def _strings(value: object) -> str:
+    """Every string inside a payload, as it is (not escaped for JSON or repr)."""
+    if isinstance(value, dict):
+        return "\n".join(_strings(v) for v in value.values())
+    if isinstance(value, list):
+        return "\n".join(_strings(v) for v in value)
+    return value if isinstance(value, str) else ""
+
+
+@pytest.mark.parametrize("password", ODD_PASSWORDS)
+async def test_no_form_of_an_odd_password_reaches_the_logs(
+    fake_slack: FakeSlack,
+    own_redis: RedisServer,
+    debug_everywhere: pytest.LogCaptureFixture,
+    password: str,
+) -> None:
+    ionos = new_fake_ionos(password_factory=lambda: password)
+    async with running_bot(fake_slack, redis_url=own_redis.url, ionos=ionos) as (harness, _):
+        request_id = await approved(harness)
+        await harness.collect("UDEV", request_id)
+        assert [t.password for t in tokens(harness)] == [password]
+        shown = password.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        (carrier,) = [c for c in harness.slack.calls if f"`{shown}`" in _strings(c.payload)]
+        assert carrier.method == "chat.postEphemeral"  # delivered, shown as it is
+
+        logged = _everything_logged(debug_everywhere.records, debug_everywhere.text)
+        assert "[redacted]" in logged  # slack_sdk logged the delivery, masked
+        for name, form in _forms(password).items():
+            assert form not in logged, f"the password's {name} form was logged"
+        assert password not in await everything_in_redis(harness.redis)

@@ -8,20 +8,6 @@ from handlers.ids import ActionId, BlockId
 from tests.scenario.harness import Harness
 
 
-async def test_healthz_reports_redis_and_ionos(harness: Harness) -> None:
-    url = harness.driver.url.removesuffix("/slack/events") + "/healthz"
-    async with aiohttp.ClientSession() as session, session.get(url) as response:
-        assert response.status == 200
-        assert await response.json() == {"status": "ok", "redis": "ok", "ionos": "ok"}
-        harness.ionos.knobs.rate_5xx = 1.0
-        async with session.get(url) as degraded:
-            assert degraded.status == 503
-            body = await degraded.json()
-    assert body["status"] == "degraded"
-    assert body["redis"] == "ok"
-    assert body["ionos"].startswith("error")
-
-
 async def test_more_than_100_registries_use_an_external_select(harness: Harness) -> None:
     for index in range(120):
         harness.ionos.add_registry(f"bulk-{index:03d}")
