@@ -14,6 +14,8 @@ from typing import Protocol
 
 from bot.domain.clock import Clock
 from bot.domain.errors import UnknownRegistry
+from bot.domain.models import TokenRequest
+from bot.policy.fields import GROUP_ID_RE
 from bot.policy.model import Policy, RegistryPolicy
 from bot.services.singleflight import SingleFlight
 
@@ -49,6 +51,26 @@ class ApproverDirectory:
             if user_id in await self._members(group_id):
                 return True
         return False
+
+    async def is_among(self, user_id: str, ids: Iterable[str]) -> bool:
+        """True when the user is one of `ids` (user ids) or a member of one (group ids)."""
+        ids = tuple(ids)
+        if user_id in ids:
+            return True
+        for group_id in (i for i in ids if GROUP_ID_RE.match(i)):
+            if user_id in await self._members(group_id):
+                return True
+        return False
+
+    async def may_decide(self, user_id: str, request: TokenRequest) -> bool:
+        """An approver of the request's registry, or — once the request was escalated, and for
+        that request only — one of the registry's backup approvers (``escalation.approvers``)."""
+        if await self.is_approver(user_id, request.ask.registry_name):
+            return True
+        registry = self._registry(request.ask.registry_name)
+        if request.escalated_at is None or registry is None or registry.escalation is None:
+            return False
+        return await self.is_among(user_id, registry.escalation.approvers)
 
     async def approvers_of(self, registry_name: str) -> frozenset[str]:
         """Every user who may approve: explicit ids plus the members of the approver groups.

@@ -34,6 +34,7 @@ from bot.services.ports import (
     RequestRepository,
     Transitioned,
 )
+from bot.services.selfservice import SelfService
 from bot.services.words import describe_state
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,9 @@ class RequestService:
         notifier: Notifier,
         clock: Clock,
         extensions: ApprovalFollowUp | None = None,
+        self_service: SelfService | None = None,
     ) -> None:
+        self._self_service = self_service  # auto_approve rules (bot.services.selfservice)
         self._extensions = extensions  # applies an approved extension at once (no collect step)
         self._requests = requests
         self._ownership = ownership
@@ -96,6 +99,10 @@ class RequestService:
             approval_channel=rules.approval_channel,
         )
         ttl = self._policy.request_ttl
+        if self._self_service is not None:
+            decided = await self._self_service.record(request, nonce=nonce, ttl=ttl)
+            if decided is not None:
+                return decided
         return await self._requests.create(request, nonce=nonce, ttl=ttl)
 
     async def announce(self, request: TokenRequest) -> None:
@@ -105,7 +112,9 @@ class RequestService:
                 request, request.approval_channel
             )
             await self._requests.set_approval_message(request.id, channel, ts)
-        dm = await self._notifier.tell_requester(request, RequesterNotice.PENDING)
+        approved = request.state is RequestState.APPROVED  # by a self-service rule
+        notice = RequesterNotice.APPROVED if approved else RequesterNotice.PENDING
+        dm = await self._notifier.tell_requester(request, notice)
         await self._requests.set_requester_channel(request.id, dm)
 
     # deciding ---------------------------------------------------------------------------
@@ -114,7 +123,7 @@ class RequestService:
         request = await self._requests.get(request_id)
         if request is None:
             raise UnknownRequest("That request no longer exists (it may have expired).")
-        if not await self._approvers.is_approver(actor, request.ask.registry_name):
+        if not await self._approvers.may_decide(actor, request):  # escalated: backups too
             await self._requests.audit_refusal(
                 request.id,
                 actor=actor,
@@ -225,7 +234,7 @@ class RequestService:
         for request in await self._requests.pending():
             if request.requester == actor:
                 continue
-            if await self._approvers.is_approver(actor, request.ask.registry_name):
+            if await self._approvers.may_decide(actor, request):
                 waiting.append(request)
         return waiting
 
