@@ -66,12 +66,13 @@ def explain(policy: Policy, question: Question, now: datetime) -> list[str]:
         f"Request by {question.user} on {question.registry}: {verbs} on "
         f"{question.repository}, expiring in {question.days} days."
     ]
+    lines.append(f"Expiry: at most {rules.max_expiry_days} days on {question.registry}.")
     if question.days > rules.max_expiry_days:
-        lines.append(
-            f"Refused by the form: at most {rules.max_expiry_days} days on {question.registry}."
-        )
+        lines.append(f"Refused by the form: {question.days} days is longer than that.")
+        return [*lines, _break_glass_line(rules)]
     expiry = now + timedelta(days=question.days)
-    approved_by: AutoApproveRule | None = None
+    maybe: list[str] = []  # why the approvers may still be asked after a rule that fits
+    decided = False
     for rule in rules.auto_approve:
         why_not = misfit(rule, scopes, expiry, now)
         fits, words = (False, why_not) if why_not else _requester_words(rule, question.user)
@@ -79,20 +80,22 @@ def explain(policy: Policy, question: Question, now: datetime) -> list[str]:
             lines.append(f"Rule {rule.name}: does not fit: {words}.")
             continue
         cap = rule.per_user_per_day
-        capped = f" (at most {cap} a day for {question.user}; past that: approvers)" if cap else ""
+        capped = f" (at most {cap} a day for {question.user})" if cap else ""
+        over = f"it is past the cap of {cap} today" if cap else ""
         if fits is None:
             lines.append(f"Rule {rule.name}: approves it at once{capped}, {words}.")
+            maybe += [f"{question.user} is not in the group", *filter(None, [over])]
             continue
         lines.append(f"Rule {rule.name}: approves it at once, no approver needed{capped}.")
-        approved_by = rule
+        decided, maybe = True, [over] if over else []  # a later rule is never reached
         break
     if not rules.auto_approve:
         lines.append("No self-service rules (auto_approve) on this registry.")
-    if approved_by is None or approved_by.per_user_per_day:
+    if not decided or maybe:
         needed = rules.quorum_for(scopes)
+        lead = f"Otherwise (if {' or '.join(maybe)}): a" if maybe else "A"
         lines.append(
-            ("Otherwise: " if approved_by or len(lines) > 1 else "")
-            + f"approvers decide: {needed} approval{'s' if needed > 1 else ''} needed "
+            f"{lead}pprovers decide: {needed} approval{'s' if needed > 1 else ''} needed "
             f"(quorum for {strongest_action(scopes).value}) from {', '.join(rules.approvers)}, "
             f"asked in {rules.approval_channel}; {question.user} cannot approve it."
         )
@@ -105,12 +108,14 @@ def explain(policy: Policy, question: Question, now: datetime) -> list[str]:
             )
         else:
             lines.append("Escalation: none.")
+    return [*lines, _break_glass_line(rules)]
+
+
+def _break_glass_line(rules: RegistryPolicy) -> str:
     glass = rules.break_glass
     if glass is None:
-        lines.append(f"Break-glass: closed on {question.registry}.")
-    else:
-        lines.append(
-            f"Break-glass: open: self-approved, at most {glass.max_hours} hours, alerts "
-            f"{glass.notify_channel}, reviewed by the approvers afterwards."
-        )
-    return lines
+        return f"Break-glass: closed on {rules.name}."
+    return (
+        f"Break-glass: open: self-approved, at most {glass.max_hours} hours, alerts "
+        f"{glass.notify_channel}, reviewed by the approvers afterwards."
+    )

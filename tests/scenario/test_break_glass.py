@@ -40,7 +40,7 @@ async def _broken(harness: Harness) -> tuple[str, str]:
 
 async def test_break_glass_makes_a_short_lived_token_and_alerts(harness: Harness) -> None:
     before = datetime.now(UTC)
-    request_id, token_id = await _broken(harness)
+    request_id, _ = await _broken(harness)
 
     (token,) = harness.ionos.tokens(harness.registries["team-registry"].id)
     assert token.expiry is not None
