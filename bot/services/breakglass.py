@@ -210,6 +210,10 @@ class BreakGlassService:
         if not result.applied:
             if result.detail.startswith("already"):
                 raise InvalidInput(f"This break-glass was {result.detail}.")
+            if result.refusal is Refusal.IN_PROGRESS:
+                raise InvalidInput(
+                    "Its token is being created right now: click again in a minute to revoke it."
+                )
             raise refusal_error(result.refusal, result.request, actor)
         return result.request
 
@@ -219,10 +223,13 @@ class BreakGlassService:
         registry_id = request.ask.registry_id
         step = AuditAction.DISABLED
         try:
-            await self._api.patch_token(
-                registry_id, token_id, TokenPatch(status=TokenStatus.DISABLED)
-            )
-            await self._record(request, token_id, actor, step, Outcome.OK)
+            try:
+                await self._api.patch_token(
+                    registry_id, token_id, TokenPatch(status=TokenStatus.DISABLED)
+                )
+                await self._record(request, token_id, actor, step, Outcome.OK)
+            except NotFound:  # deleted already (by its owner): nothing left to disable
+                await self._record(request, token_id, actor, step, Outcome.OK, "already gone")
             step = AuditAction.DELETED
             with contextlib.suppress(NotFound):  # already gone: what was asked
                 await self._api.delete_token(registry_id, token_id)

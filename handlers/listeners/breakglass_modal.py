@@ -12,7 +12,9 @@ from bot.services.breakglass import BreakGlassService
 from bot.services.forms import suggest_token_name
 from handlers.services import Services
 from handlers.views.breakglass import breakglass_modal
-from handlers.views.request_modal import RequestModalMeta
+from handlers.views.request_modal import RequestModalMeta, loading_modal, problem_modal
+
+TITLE = "Break-glass token"
 
 
 def breakglass_of(services: Services) -> BreakGlassService:
@@ -28,24 +30,39 @@ async def open_breakglass_modal(
     glass = breakglass_of(services)
     if wanted is not None and services.policy.governs(wanted):
         glass.check_open(wanted)  # a name the policy knows: refused before any IONOS call
-    registries = services.catalog.cached() or await services.catalog.refresh()
+    meta = RequestModalMeta(nonce=uuid.uuid4().hex)
+    registries = services.catalog.cached()
+    view_id = None
+    if registries is None:  # the trigger lives 3 s: show the form's frame first
+        frame = loading_modal(meta)
+        opened = await client.views_open(trigger_id=command["trigger_id"], view=frame)
+        view_id = opened["view"]["id"]
+        registries = await services.catalog.refresh()
     open_ones = glass.registries(registries)
     selected = next((r for r in open_ones if wanted in (r.name, r.id)), None) if wanted else None
+    problem = None
     if wanted is not None and selected is None:
-        glass.check_open(wanted)  # refused in words (or not a registry at all)
-        raise InvalidInput(f"There is no registry `{wanted}`.")
-    if not open_ones:
-        raise InvalidInput("No registry has break-glass set up; use `request` instead.")
+        problem = f"There is no registry `{wanted}` with break-glass."
+    elif not open_ones:
+        problem = "No registry has break-glass set up; use `request` instead."
+    if problem is not None:
+        if view_id is not None:  # the frame is open: say it there
+            await client.views_update(view_id=view_id, view=problem_modal(problem, TITLE))
+        raise InvalidInput(problem)
     rules = [glass.check_open(r.name) for r in ([selected] if selected else open_ones)]
-    now = services.clock.now()
+    today = services.clock.now().date()
+    name = suggest_token_name(
+        command.get("user_name", ""), selected.name if selected else "", today
+    )
     view = breakglass_modal(
-        meta=RequestModalMeta(nonce=uuid.uuid4().hex, registry_id=selected and selected.id),
+        meta=meta.model_copy(update={"registry_id": selected.id if selected else None}),
         registries=open_ones,
         selected=selected,
         hours=max(r.max_hours for r in rules),
-        token_name=suggest_token_name(
-            command.get("user_name", ""), selected.name if selected else "", now.date()
-        ),
-        today=now.date(),
+        token_name=name,
+        today=today,
     )
-    await client.views_open(trigger_id=command["trigger_id"], view=view)
+    if view_id is None:
+        await client.views_open(trigger_id=command["trigger_id"], view=view)
+    else:
+        await client.views_update(view_id=view_id, view=view)
