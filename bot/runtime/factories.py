@@ -18,6 +18,7 @@ from bot.runtime.settings import Settings
 from bot.runtime.web import HealthCheck
 from bot.services.approvers import ApproverDirectory
 from bot.services.breakglass import BreakGlassService
+from bot.services.breakglass_review import BreakGlassReview
 from bot.services.catalog import RegistryCatalog
 from bot.services.delivery import DeliveryService
 from bot.services.escalation import EscalationService
@@ -172,17 +173,24 @@ def build_services(
 def build_breakglass(
     policy: Policy, clients: Clients, stores: Stores, shared: Shared, clock: Clock
 ) -> BreakGlassService:
-    return BreakGlassService(
-        decided=stores.rules,
+    review = BreakGlassReview(
         reviews=stores.rules,
         requests=stores.requests,
         api=clients.ionos,
         ownership=stores.ownership,
         audit=stores.audit,
         approvers=shared.approvers,
+        notifier=shared.notifier,
+        holder=shared.rules_notifier,
+        clock=clock,
+    )
+    return BreakGlassService(
+        decided=stores.rules,
+        requests=stores.requests,
         catalog=shared.catalog,
         notifier=shared.notifier,
         alerts=shared.rules_notifier,
+        review=review,
         policy=policy,
         clock=clock,
     )

@@ -12,48 +12,20 @@ the request is flagged ``[break-glass]`` (`bot.store.lua.request`).
 
 from __future__ import annotations
 
-import contextlib
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Protocol
 
-from bot.domain.audit import AuditAction, Outcome, Refusal
 from bot.domain.clock import Clock
-from bot.domain.errors import InvalidForm, InvalidInput, NotAnApprover, ServiceUnavailable
+from bot.domain.errors import InvalidForm, InvalidInput
 from bot.domain.models import RequestKind, RequestState, TokenAsk, TokenRequest
-from bot.ionos.errors import IonosError, NotFound
-from bot.ionos.models import Registry, TokenPatch, TokenStatus
+from bot.ionos.models import Registry
 from bot.policy.model import BreakGlass, Policy
-from bot.services.approvers import ApproverDirectory
+from bot.services.breakglass_review import BreakGlassReview
 from bot.services.catalog import RegistryCatalog
 from bot.services.forms import RequestForm, build_ask
-from bot.services.ports import (
-    AuditTrail,
-    Notifier,
-    OwnershipRepository,
-    RequesterNotice,
-    RequestRepository,
-    TokensApi,
-    Transitioned,
-)
-from bot.services.requests import refusal_error
+from bot.services.ports import Notifier, RequesterNotice, RequestRepository
 from bot.services.selfservice import DecidedRepository
-
-
-class BreakGlassReviews(Protocol):
-    """The review transitions and the open index (`bot.store.rules.RulesStore`)."""
-
-    async def review(
-        self,
-        request: TokenRequest,
-        *,
-        verb: str,
-        actor: str,
-        at: datetime,
-        detail: str,
-        op_id: str,
-    ) -> Transitioned: ...
-    async def unreviewed(self, *, limit: int = 100) -> list[TokenRequest]: ...
 
 
 class BreakGlassNotifier(Protocol):
@@ -65,31 +37,22 @@ class BreakGlassNotifier(Protocol):
         """The post-hoc review message (Acknowledge, Revoke now) for the approvers."""
         ...
 
-    async def tell_revoked(self, request: TokenRequest, actor: str) -> None:
-        """A DM to the holder: the token was revoked, by whom."""
-        ...
-
 
 class BreakGlassService:
     def __init__(
         self,
         *,
         decided: DecidedRepository,
-        reviews: BreakGlassReviews,
         requests: RequestRepository,
-        api: TokensApi,
-        ownership: OwnershipRepository,
-        audit: AuditTrail,
-        approvers: ApproverDirectory,
         catalog: RegistryCatalog,
         notifier: Notifier,
         alerts: BreakGlassNotifier,
+        review: BreakGlassReview,
         policy: Policy,
         clock: Clock,
     ) -> None:
-        self._decided, self._reviews, self._requests = decided, reviews, requests
-        self._api, self._ownership, self._audit = api, ownership, audit
-        self._approvers, self._catalog = approvers, catalog
+        self.review = review  # Acknowledge and Revoke now (bot.services.breakglass_review)
+        self._decided, self._requests, self._catalog = decided, requests, catalog
         self._notifier, self._alerts = notifier, alerts
         self._policy, self._clock = policy, clock
 
@@ -162,114 +125,3 @@ class BreakGlassService:
             await self._requests.set_approval_message(request.id, channel, ts)
         dm = await self._notifier.tell_requester(request, RequesterNotice.APPROVED)
         await self._requests.set_requester_channel(request.id, dm)
-
-    # the post-hoc review ------------------------------------------------------------------
-    async def acknowledge(self, request_id: str, actor: str) -> TokenRequest:
-        request = await self._reviewable(request_id, actor, "acknowledge")
-        done = await self._review(request, "acknowledge", actor, "reviewed after the fact")
-        await self._notifier.update_approval_message(done)
-        return done
-
-    async def revoke(self, request_id: str, actor: str) -> TokenRequest:
-        request = await self._reviewable(request_id, actor, "revoke")
-        done = await self._review(request, "revoke", actor, "revoke now")
-        if done.token_id:
-            await self._remove(done, done.token_id, actor)
-        await self._notifier.update_approval_message(done)
-        await self._alerts.tell_revoked(done, actor)
-        return done
-
-    async def unreviewed(self) -> list[TokenRequest]:
-        return await self._reviews.unreviewed()
-
-    async def _reviewable(self, request_id: str, actor: str, verb: str) -> TokenRequest:
-        request = await self._requests.get(request_id)
-        if request is None or not request.break_glass:
-            raise InvalidInput("That break-glass request no longer exists.")
-        if not await self._approvers.is_approver(actor, request.ask.registry_name):
-            await self._requests.audit_refusal(
-                request.id,
-                actor=actor,
-                at=self._clock.now(),
-                refusal=Refusal.NOT_APPROVER,
-                detail=f"break-glass {verb}: not an approver of {request.ask.registry_name}",
-            )
-            raise NotAnApprover(
-                f"Only approvers of `{request.ask.registry_name}` can {verb} this break-glass."
-            )
-        return request
-
-    async def _review(
-        self, request: TokenRequest, verb: str, actor: str, detail: str
-    ) -> TokenRequest:
-        result = await self._reviews.review(
-            request, verb=verb, actor=actor, at=self._clock.now(), detail=detail, op_id=_op()
-        )
-        if result.request is None:
-            raise InvalidInput("That break-glass request no longer exists.")
-        if not result.applied:
-            if result.detail.startswith("already"):
-                raise InvalidInput(f"This break-glass was {result.detail}.")
-            if result.refusal is Refusal.IN_PROGRESS:
-                raise InvalidInput(
-                    "Its token is being created right now: click again in a minute to revoke it."
-                )
-            raise refusal_error(result.refusal, result.request, actor)
-        return result.request
-
-    async def _remove(self, request: TokenRequest, token_id: str, actor: str) -> None:
-        """Disable first (effective at once), then delete; a failure is undone in Redis so
-        that Revoke can be clicked again."""
-        registry_id = request.ask.registry_id
-        step = AuditAction.DISABLED
-        try:
-            try:
-                await self._api.patch_token(
-                    registry_id, token_id, TokenPatch(status=TokenStatus.DISABLED)
-                )
-                await self._record(request, token_id, actor, step, Outcome.OK)
-            except NotFound:  # deleted already (by its owner): nothing left to disable
-                await self._record(request, token_id, actor, step, Outcome.OK, "already gone")
-            step = AuditAction.DELETED
-            with contextlib.suppress(NotFound):  # already gone: what was asked
-                await self._api.delete_token(registry_id, token_id)
-        except IonosError as exc:
-            await self._record(request, token_id, actor, step, Outcome.FAILED, exc.summary)
-            await self._reviews.review(
-                request,
-                verb="release",
-                actor=actor,
-                at=self._clock.now(),
-                detail=f"IONOS: {exc.summary}",
-                op_id=_op(),
-            )
-            raise ServiceUnavailable(
-                f"IONOS did not take the revocation ({exc.summary}). Click Revoke now again."
-            ) from None
-        await self._record(request, token_id, actor, step, Outcome.OK)
-        await self._ownership.forget(token_id)
-
-    async def _record(
-        self,
-        request: TokenRequest,
-        token_id: str,
-        actor: str,
-        action: AuditAction,
-        outcome: Outcome,
-        detail: str = "",
-    ) -> None:
-        words = f"[break-glass] revoke: token {request.ask.token_name}"
-        await self._audit.append(
-            at=self._clock.now(),
-            actor=actor,
-            action=action,
-            outcome=outcome,
-            registry=request.ask.registry_id,
-            token=token_id,
-            request_id=request.id,
-            detail=f"{words}: {detail}" if detail else words,
-        )
-
-
-def _op() -> str:
-    return uuid.uuid4().hex

@@ -52,9 +52,9 @@ def register(app: AsyncApp, services: Services) -> None:
             glass = breakglass_of(services)
             request_id = str(action.get("value") or "")
             if revoke:
-                await glass.revoke(request_id, user)
+                await glass.review.revoke(request_id, user)
                 words = "Revoked: the token is disabled and deleted, and its holder was told."
             else:
-                await glass.acknowledge(request_id, user)
+                await glass.review.acknowledge(request_id, user)
                 words = "Acknowledged: it leaves the daily digest."
             await reply(views.info_message(words))
