@@ -150,6 +150,9 @@ WRONG = [
                  id="escalation-approvers-missing"),
     pytest.param(R + "    escalation: {after: 8h, approvers: [UBOB], channel: approvals}\n",
                  "escalation.channel", id="escalation-bad-channel"),
+    pytest.param(R + "    escalation: {after: 3d, approvers: [UBOB]}\n",
+                 "registries.prod-registry.escalation.after: 3d is not shorter than "
+                 "request_ttl_hours 72", id="escalation-never-fires"),
     pytest.param("defaults: {approvers: [UALICE], approval_channel: CA1, breakglass: {}}\n",
                  "defaults.breakglass: unknown key", id="defaults-typo"),
 ]  # fmt: skip

@@ -228,6 +228,15 @@ class Policy(_Section):
                     f"{where}.default_expiry_days: {merged['default_expiry_days']}{inherited}"
                     f" is more than max_expiry_days {merged['max_expiry_days']}"
                 )
+        escalations: list[tuple[str, Escalation | Literal[False] | None]]
+        escalations = [("defaults", d.escalation)]
+        escalations += [(f"registries.{n}", o.escalation) for n, o in self.registries.items()]
+        for where, escalation in escalations:
+            if escalation and escalation.after >= timedelta(hours=self.request_ttl_hours):
+                raise ValueError(
+                    f"{where}.escalation.after: {format_duration(escalation.after)} is not "
+                    f"shorter than request_ttl_hours {self.request_ttl_hours} (it would never fire)"
+                )
         return self
 
     @property
