@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.domain.models import Action
 from bot.domain.patterns import pattern_covers
@@ -195,3 +197,62 @@ def test_a_wrong_rule_fails_with_one_line_naming_the_field(
 )
 def test_repository_patterns(pattern: str, repository: str, covered: bool) -> None:
     assert pattern_covers(pattern, repository) is covered
+
+
+# any valid set of rules round-trips ------------------------------------------------------
+
+ids = st.one_of(
+    st.from_regex(r"[UW][A-Z0-9]{2,8}", fullmatch=True),
+    st.from_regex(r"S[A-Z0-9]{2,8}", fullmatch=True),
+)
+patterns = st.sampled_from(["*", "team/*", "team/app", "team*", "a.b/c-d"])
+rules = st.lists(
+    st.fixed_dictionaries(
+        {
+            "actions": st.lists(
+                st.sampled_from(["pull", "push", "delete"]), min_size=1, max_size=3, unique=True
+            ),
+            "max_days": st.integers(1, 400),
+        },
+        optional={
+            "repositories": st.lists(patterns, min_size=1, max_size=3),
+            "requesters": st.lists(ids, min_size=1, max_size=3, unique=True),
+            "per_user_per_day": st.integers(1, 50),
+        },
+    ),
+    max_size=3,
+).map(lambda found: [{"name": f"rule-{i}", **r} for i, r in enumerate(found)])
+sections = st.fixed_dictionaries(
+    {},
+    optional={
+        "auto_approve": rules,
+        "break_glass": st.one_of(
+            st.fixed_dictionaries({"notify_channel": st.just("CSEC")},
+                                  optional={"max_hours": st.integers(1, 72)}),
+        ),
+        "escalation": st.fixed_dictionaries(
+            {"after": st.sampled_from(["30m", "8h", "2d"]),
+             "approvers": st.lists(ids, min_size=1, max_size=3, unique=True)},
+            optional={"channel": st.just("CESC")},
+        ),
+    },
+)  # fmt: skip
+
+
+@given(sections, sections, st.booleans())
+def test_any_valid_rules_round_trip(
+    defaults: dict[str, Any], own: dict[str, Any], switch_off: bool
+) -> None:
+    if switch_off:
+        own = {**own, "break_glass": False, "escalation": False}
+    data = {"defaults": {**BASE["defaults"], **defaults}, "registries": {"reg-one": own}}
+    policy = Policy.from_mapping(data)
+
+    again = Policy.from_mapping(yaml.safe_load(yaml.safe_dump(policy.to_mapping())))
+    assert again == policy
+    merged = again.for_registry("reg-one")
+    for name in ("break_glass", "escalation"):
+        chosen = own.get(name, defaults.get(name))
+        assert (getattr(merged, name) is None) == (not chosen)
+    expected = own.get("auto_approve", defaults.get("auto_approve", []))
+    assert [r.name for r in merged.auto_approve] == [r["name"] for r in expected]

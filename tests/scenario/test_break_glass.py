@@ -133,3 +133,25 @@ async def test_a_break_glass_without_a_reason_is_refused_on_the_field(harness: H
     reply = await submit_breakglass(harness, "UDEV", reason="  ")
     assert reply.status == 200 and "Say why" in reply.text
     assert harness.approval_posts(SECURITY_CHANNEL) == []
+
+
+async def test_the_form_offers_only_registries_with_break_glass(harness: Harness) -> None:
+    reply = await harness.command("breakglass", "UDEV")
+    assert reply.status == 200
+    view = harness.last_opened_view()
+    text = str(view)
+    assert "team-registry" in text and "prod-registry" not in text
+    assert "emergencies only" in text and f"at most {BREAK_GLASS_HOURS} hours" in text
+    assert "expiry" not in {b.get("block_id") for b in view["blocks"]}  # nothing to pick
+
+
+async def test_revoking_before_collection_cancels_it(harness: Harness) -> None:
+    reply = await submit_breakglass(harness, "UDEV")
+    assert reply.status == 200 and not reply.text
+    request_id = harness.button_value(harness.dms_to("UDEV")[-1], ActionId.COLLECT)
+
+    await harness.click(ActionId.BREAKGLASS_REVOKE, "UAPP2", request_id)
+    assert (await harness.bot.services.requests.get(request_id)).state is RequestState.CANCELLED
+    await harness.collect("UDEV", request_id)
+    assert "cancelled" in harness.text_of(harness.responses()[-1])
+    assert harness.ionos.tokens(harness.registries["team-registry"].id) == []
