@@ -10,6 +10,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.listeners import (
+    breakglass,
     commands,
     decisions,
     extend,
@@ -43,6 +44,7 @@ def build_bolt_app(
     options.register(app, services)
     token_actions.register(app, services)  # extend, rotate, disable/enable/delete now
     extend.register(app, services)  # the extend modal
+    breakglass.register(app, services)  # the break-glass form and its post-hoc review
 
     @app.event("app_home_opened")
     async def on_home_opened() -> None:

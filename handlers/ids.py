@@ -10,6 +10,7 @@ class Callback(StrEnum):
     REVIEW_MODAL = "regbot.review"
     LOADING_MODAL = "regbot.loading"
     EXTEND_MODAL = "regbot.extend"
+    BREAKGLASS_MODAL = "regbot.breakglass"
 
 
 class ActionId(StrEnum):
@@ -33,6 +34,9 @@ class ActionId(StrEnum):
     DELETE_NOW = "regbot.token.delete"
     SWITCHED = "regbot.token.switched"  # rotation: "I've switched" (value: request id)
     RETRY_EXTEND = "regbot.token.extend.retry"  # IONOS refused an approved extension (request id)
+    # break-glass post-hoc review (value: request id)
+    BREAKGLASS_ACK = "regbot.breakglass.ack"
+    BREAKGLASS_REVOKE = "regbot.breakglass.revoke"
     # inputs (action ids inside input blocks)
     INPUT = "value"
 
@@ -49,6 +53,7 @@ class BlockId(StrEnum):
     COLLECT_ACTIONS = "collect_actions"
     LIFECYCLE_ACTIONS = "lifecycle_actions"  # switched / retry buttons in DMs
     REMINDER_ACTIONS = "reminder_actions"
+    BREAKGLASS_ACTIONS = "breakglass_actions"
 
     @staticmethod
     def scope_repo(index: int) -> str:

@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.domain.clock import Clock
 from bot.domain.models import RequestState, TokenRequest
 from bot.policy.model import Policy
+from bot.services.breakglass import BreakGlassService
 from bot.services.catalog import RegistryCatalog
 from bot.services.delivery import DeliveryService
 from bot.services.extension import ExtensionApplier
@@ -64,6 +65,7 @@ class Services:
     command: str = "/regtoken"
     # handlers count decisions after the service call: decisions.count_decision(...)
     decisions: DecisionCounter = field(default_factory=NotCounted)
+    breakglass: BreakGlassService | None = None  # /regtoken breakglass and its review
 
 
 def ephemeral(respond: AsyncRespond) -> Reply:

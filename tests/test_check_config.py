@@ -168,6 +168,7 @@ async def test_the_command_exits_0_when_all_pass_and_1_when_a_check_fails(
     assert [line.split(":")[0] for line in lines] == [
         "ok   settings",
         "ok   policy",
+        "ok   rules (any other registry)",  # each registry's rules in one line
         "ok   slack",
         "ok   ionos",
         "ok   redis",

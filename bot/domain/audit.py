@@ -24,6 +24,10 @@ class AuditAction(StrEnum):
     REMINDED = "reminded"  # an expiry reminder went out (to the owner, or the channel)
     NUDGED = "nudged"  # a pending request's approvers were reminded
     REFUSED = "refused"  # a decision or action the rules did not allow
+    ESCALATED = "escalated"  # an undecided request was put to the backup approvers
+    ACKNOWLEDGED = "acknowledged"  # an approver reviewed a break-glass token and let it be
+    REVOKED = "revoked"  # an approver revoked a break-glass token (disabled, then deleted)
+    REVOKE_FAILED = "revoke_failed"  # IONOS did not take the revocation: it can be retried
 
 
 class Outcome(StrEnum):

@@ -140,3 +140,12 @@ class TokenRequest(Frozen):
     approval_channel: str | None = None
     approval_ts: str | None = None
     requester_channel: str | None = None
+    # policy rules (bot.policy.rules): the self-service rule that approved it; a break-glass
+    # request (self-approved) and its post-hoc review; the escalation to backup approvers
+    auto_rule: str | None = None
+    break_glass: bool = False
+    review: str | None = None  # break-glass: "acknowledged" or "revoked"
+    reviewed_by: str | None = None
+    escalated_at: datetime | None = None
+    escalation_channel: str | None = None
+    escalation_ts: str | None = None

@@ -83,6 +83,17 @@ class DigestSection:
             self.entries.append(entry)
 
 
+@dataclass(frozen=True)
+class BreakGlassEntry:
+    """A break-glass request nobody has acknowledged or revoked yet."""
+
+    request_id: str
+    registry_name: str
+    token_name: str
+    requester: str
+    opened_at: datetime
+
+
 @dataclass
 class Digest:
     """One approval channel's daily digest; memory is bounded by ``limit`` per category."""
@@ -92,6 +103,7 @@ class Digest:
     disabled_days: int = 30
     limit: int = 10
     sections: dict[DigestCategory, DigestSection] = field(default_factory=dict)
+    break_glass: list[BreakGlassEntry] = field(default_factory=list)  # until acknowledged
 
     def add(self, category: DigestCategory, entry: DigestEntry) -> None:
         section = self.sections.get(category)
@@ -104,4 +116,4 @@ class Digest:
 
     @property
     def empty(self) -> bool:
-        return not any(s.total for s in self.sections.values())
+        return not self.break_glass and not any(s.total for s in self.sections.values())

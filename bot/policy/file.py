@@ -11,10 +11,15 @@ from pydantic_core import ErrorDetails
 
 # one-line errors ------------------------------------------------------------------------
 _HINTS = {"slack_command": "unknown key (the slash command is a setting: SLACK_COMMAND)"}
+# pydantic names the member of a union in the error's location ("break_glass.BreakGlass"):
+# those tags are not keys of the file, and the "or false" member's complaint is noise.
+_UNION_TAGS = {"BreakGlass", "Escalation"}
 
 
 def one_line(source: str, exc: ValidationError) -> str:
-    errors = exc.errors()
+    errors = [
+        e for e in exc.errors() if not any(str(p).startswith("literal[") for p in e["loc"])
+    ] or exc.errors()
     first = errors[0]
     path = _path(first["loc"])
     where = f"{path}: " if path else ""
@@ -27,7 +32,7 @@ def _path(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part != "[key]":
+        elif part != "[key]" and part not in _UNION_TAGS:
             out += f".{part}" if out else part
     return out
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -42,8 +42,12 @@ from bot.policy.fields import (
     parse_duration,
 )
 from bot.policy.file import StrictLoader, flat, one_line, yaml_problem
+from bot.policy.rules import AutoApproveRule, AutoApproveRules, BreakGlass, Escalation
 
 __all__ = [
+    "AutoApproveRule",
+    "BreakGlass",
+    "Escalation",
     "Policy",
     "PolicyError",
     "Quorum",
@@ -88,6 +92,9 @@ class RegistryPolicy(_Section):
     max_expiry_days: Count
     default_expiry_days: Count
     quorum: Quorum = Quorum()
+    auto_approve: AutoApproveRules = ()
+    break_glass: BreakGlass | None = None
+    escalation: Escalation | None = None
 
     @model_validator(mode="after")
     def _default_within_max(self) -> RegistryPolicy:
@@ -110,6 +117,16 @@ class RegistryPolicy(_Section):
         return tuple(a for a in self.approvers if GROUP_ID_RE.match(a))
 
     @property
+    def backup_users(self) -> tuple[str, ...]:
+        backups = self.escalation.approvers if self.escalation else ()
+        return tuple(a for a in backups if USER_ID_RE.match(a))
+
+    @property
+    def backup_groups(self) -> tuple[str, ...]:
+        backups = self.escalation.approvers if self.escalation else ()
+        return tuple(a for a in backups if GROUP_ID_RE.match(a))
+
+    @property
     def max_expiry(self) -> timedelta:
         return timedelta(days=self.max_expiry_days)
 
@@ -125,6 +142,9 @@ class RegistryDefaults(_Section):
     max_expiry_days: Count = 90
     default_expiry_days: Count = 30
     quorum: Quorum = Quorum()
+    auto_approve: AutoApproveRules = ()
+    break_glass: BreakGlass | None = None
+    escalation: Escalation | None = None
 
 
 class RegistryOverride(_Section):
@@ -135,6 +155,9 @@ class RegistryOverride(_Section):
     max_expiry_days: Count | None = None
     default_expiry_days: Count | None = None
     quorum: QuorumOverride | None = None
+    auto_approve: AutoApproveRules | None = None  # [] drops the defaults' rules
+    break_glass: BreakGlass | Literal[False] | None = None  # false: none for this registry
+    escalation: Escalation | Literal[False] | None = None  # false: none for this registry
 
     @model_validator(mode="before")
     @classmethod
@@ -204,6 +227,15 @@ class Policy(_Section):
                 raise ValueError(
                     f"{where}.default_expiry_days: {merged['default_expiry_days']}{inherited}"
                     f" is more than max_expiry_days {merged['max_expiry_days']}"
+                )
+        escalations: list[tuple[str, Escalation | Literal[False] | None]]
+        escalations = [("defaults", d.escalation)]
+        escalations += [(f"registries.{n}", o.escalation) for n, o in self.registries.items()]
+        for where, escalation in escalations:
+            if escalation and escalation.after >= timedelta(hours=self.request_ttl_hours):
+                raise ValueError(
+                    f"{where}.escalation.after: {format_duration(escalation.after)} is not "
+                    f"shorter than request_ttl_hours {self.request_ttl_hours} (it would never fire)"
                 )
         return self
 
@@ -278,8 +310,14 @@ class Policy(_Section):
 
 def _merge(defaults: RegistryDefaults, override: RegistryOverride) -> dict[str, Any]:
     """The registry's own values where it has them, the defaults' elsewhere."""
-    merged = defaults.model_dump(exclude={"quorum"})
-    merged.update(override.model_dump(exclude={"quorum"}, exclude_none=True))
+    whole = {"auto_approve", "break_glass", "escalation"}  # replaced whole, never merged
+    merged = defaults.model_dump(exclude={"quorum", *whole})
+    merged.update(override.model_dump(exclude={"quorum", *whole}, exclude_none=True))
+    for name in whole:
+        own = getattr(override, name)
+        merged[name] = getattr(defaults, name) if own is None else own or None
+    if merged["auto_approve"] is None:
+        merged["auto_approve"] = ()
     own_quorum = override.quorum.model_dump(exclude_none=True) if override.quorum else {}
     merged["quorum"] = defaults.quorum.model_copy(update=own_quorum)
     return merged

@@ -33,6 +33,7 @@ from bot.ionos.retry import RetryPolicy
 from bot.policy.model import Policy, PolicyError
 from bot.runtime.clients import ionos_client, slack_client
 from bot.runtime.settings import Settings, SettingsError, load_settings
+from bot.services.explain import summary
 
 CHECK_TIMEOUT = 10.0
 Status = Literal["ok", "warn", "FAIL"]
@@ -77,6 +78,9 @@ def check_config_command(args: argparse.Namespace) -> int:
     checks = asyncio.run(run_checks(settings))
     for check in checks:
         print(check.line, flush=True)
+        if check.name == "policy" and check.status == "ok":
+            for line in rules_lines(Policy.load(settings.regbot_policy)):
+                print(line, flush=True)
     return 1 if any(c.status == "FAIL" for c in checks) else 0
 
 
@@ -119,6 +123,16 @@ def check_policy(settings: Settings) -> Check:
     return Check(
         "policy", "ok", f"{settings.regbot_policy}, {len(policy.registries)} registries listed"
     )
+
+
+def rules_lines(policy: Policy) -> list[str]:
+    """Each listed registry's rules in one line (and the defaults' when they govern others)."""
+    names = list(policy.registries)
+    lines = [f"ok   rules {name}: {summary(policy.for_registry(name))}" for name in names]
+    other = "(any other registry)"  # not a registry name: the defaults, when they govern
+    if policy.governs(other):
+        lines.append(f"ok   rules {other}: {summary(policy.for_registry(other))}")
+    return lines
 
 
 def _slack_client(settings: Settings) -> AsyncWebClient:

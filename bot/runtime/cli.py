@@ -61,6 +61,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.set_defaults(run=_lazy("bot.runtime.sweep:sweep_command"))
 
+    policy = sub.add_parser("policy", help="what the policy file would do")
+    policy_sub = policy.add_subparsers(dest="policy_command", required=True)
+    explain = policy_sub.add_parser("explain", help="what would happen to such a request")
+    explain.add_argument("--registry", required=True)
+    explain.add_argument("--user", required=True, help="Slack user id, e.g. U0123ABCDEF")
+    explain.add_argument("--actions", required=True, help="e.g. pull or pull,push")
+    explain.add_argument("--days", required=True, type=int, help="expiry, in days from now")
+    explain.add_argument("--repository", default="*", help="default: * (every repository)")
+    explain.add_argument("--policy", default=None, help="default: $REGBOT_POLICY or policy.yml")
+    explain.set_defaults(run=_lazy("bot.runtime.policy_cli:explain_command"))
+
     demo = sub.add_parser("demo", help="play the whole story locally on embedded defaults")
     demo.set_defaults(run=_lazy("bot.devtools.demo:demo_command"))
     return parser

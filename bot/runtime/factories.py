@@ -18,14 +18,18 @@ from bot.runtime.scheduler import Scheduler
 from bot.runtime.settings import Settings
 from bot.runtime.web import HealthCheck
 from bot.services.approvers import ApproverDirectory
+from bot.services.breakglass import BreakGlassService
+from bot.services.breakglass_review import BreakGlassReview
 from bot.services.catalog import RegistryCatalog
 from bot.services.delivery import DeliveryService
+from bot.services.escalation import EscalationService
 from bot.services.extension import ExtensionApplier
 from bot.services.housekeeping import HousekeepingService
 from bot.services.reminders import ReminderService
 from bot.services.renewals import Renewals
 from bot.services.requests import RequestService
 from bot.services.rotation import RotationService
+from bot.services.selfservice import SelfService
 from bot.services.tokens import TokenService
 from bot.store.audit import AuditLog
 from bot.store.housekeeping import HousekeepingStore
@@ -34,9 +38,11 @@ from bot.store.locks import RedisLock
 from bot.store.ownership import OwnershipStore
 from bot.store.reminders import SendOnceLedger
 from bot.store.requests import RequestStore
+from bot.store.rules import RulesStore
 from handlers.notifiers.housekeeping import SlackLifecycleNotifier
 from handlers.notifiers.reminders import SlackReminderNotifier
 from handlers.notifiers.requests import SlackNotifier, SlackUserGroups
+from handlers.notifiers.rules import SlackRulesNotifier
 from handlers.services import LifecycleServices, Services
 
 REGISTRY_CACHE_AGE = timedelta(minutes=5)
@@ -50,13 +56,16 @@ class Stores:
     ownership: OwnershipStore
     housekeeping: HousekeepingStore
     ledger: SendOnceLedger
+    rules: RulesStore
 
 
 def build_stores(clients: Clients, keys: Keys) -> Stores:
     redis = clients.redis
+    requests = RequestStore(redis, keys)
     return Stores(
         keys=keys,
-        requests=RequestStore(redis, keys),
+        requests=requests,
+        rules=RulesStore(redis, keys, requests),
         audit=AuditLog(redis, keys),
         ownership=OwnershipStore(redis, keys),
         housekeeping=HousekeepingStore(redis, keys),
@@ -73,6 +82,7 @@ class Shared:
     notifier: SlackNotifier
     lifecycle_notifier: SlackLifecycleNotifier
     tokens: TokenService
+    rules_notifier: SlackRulesNotifier
 
 
 def build_shared(policy: Policy, clients: Clients, stores: Stores, clock: Clock) -> Shared:
@@ -92,6 +102,7 @@ def build_shared(policy: Policy, clients: Clients, stores: Stores, clock: Clock)
         notifier=SlackNotifier(clients.slack, clock),
         lifecycle_notifier=SlackLifecycleNotifier(clients.slack, clock),
         tokens=tokens,
+        rules_notifier=SlackRulesNotifier(clients.slack, clock),
     )
 
 
@@ -133,6 +144,7 @@ def build_services(
         notifier=shared.notifier,
         clock=clock,
         extensions=extension,
+        self_service=SelfService(store=stores.rules, approvers=shared.approvers, policy=policy),
     )
     return Services(
         requests=request_flow,
@@ -155,6 +167,33 @@ def build_services(
         clock=clock,
         command=settings.slack_command,
         decisions=metrics,
+        breakglass=build_breakglass(policy, clients, stores, shared, clock),
+    )
+
+
+def build_breakglass(
+    policy: Policy, clients: Clients, stores: Stores, shared: Shared, clock: Clock
+) -> BreakGlassService:
+    review = BreakGlassReview(
+        reviews=stores.rules,
+        requests=stores.requests,
+        api=clients.ionos,
+        ownership=stores.ownership,
+        audit=stores.audit,
+        approvers=shared.approvers,
+        notifier=shared.notifier,
+        holder=shared.rules_notifier,
+        clock=clock,
+    )
+    return BreakGlassService(
+        decided=stores.rules,
+        requests=stores.requests,
+        catalog=shared.catalog,
+        notifier=shared.notifier,
+        alerts=shared.rules_notifier,
+        review=review,
+        policy=policy,
+        clock=clock,
     )
 
 
@@ -188,6 +227,13 @@ def build_lifecycle(
             lifecycle_notifier=shared.lifecycle_notifier,
             rotation=rotation,
             policy=policy,
+            escalation=EscalationService(
+                requests=stores.requests,
+                escalations=stores.rules,
+                notifier=shared.notifier,
+                escalation_notifier=shared.rules_notifier,
+                policy=policy,
+            ),
         ),
     )
 
@@ -203,6 +249,7 @@ def build_reminders(
         policy=policy,
         clock=clock,
         audit=stores.audit,
+        break_glass=stores.rules,  # unreviewed break-glass tokens in the digest
         # one walker per IONOS slot: with fewer, slots sit idle (docs/performance.md §2)
         registries_at_once=settings.ionos_max_in_flight,
     )

@@ -15,6 +15,8 @@ from typing import Protocol
 
 from bot.domain.clock import Clock
 from bot.domain.errors import CouldNotVerify, UnknownRegistry
+from bot.domain.models import TokenRequest
+from bot.policy.fields import GROUP_ID_RE
 from bot.policy.model import Policy, RegistryPolicy
 from bot.services.singleflight import SingleFlight
 
@@ -56,15 +58,43 @@ class ApproverDirectory:
         return False
 
     async def check(
-        self, user_id: str, registry_name: str, *, refuse: Callable[[str], Awaitable[object]]
+        self,
+        user_id: str,
+        registry_name: str,
+        *,
+        refuse: Callable[[str], Awaitable[object]],
+        request: TokenRequest | None = None,
     ) -> bool:
-        """`is_approver`; when Slack cannot tell, the refusal is audited through `refuse`
-        (given the detail, which says "could not verify") and `CouldNotVerify` raised."""
+        """`is_approver` (`may_decide` when deciding `request`); when Slack cannot tell, the
+        refusal is audited through `refuse` (given the detail, which says "could not verify")
+        and `CouldNotVerify` raised."""
         try:
+            if request is not None:
+                return await self.may_decide(user_id, request)
             return await self.is_approver(user_id, registry_name)
         except CouldNotVerify as exc:
             await refuse(f"could not verify that {user_id} approves {registry_name}: {exc.reason}")
             raise
+
+    async def is_among(self, user_id: str, ids: Iterable[str]) -> bool:
+        """True when the user is one of `ids` (user ids) or a member of one (group ids)."""
+        ids = tuple(ids)
+        if user_id in ids:
+            return True
+        for group_id in (i for i in ids if GROUP_ID_RE.match(i)):
+            if user_id in await self._members(group_id):
+                return True
+        return False
+
+    async def may_decide(self, user_id: str, request: TokenRequest) -> bool:
+        """An approver of the request's registry, or — once the request was escalated, and for
+        that request only — one of the registry's backup approvers (``escalation.approvers``)."""
+        if await self.is_approver(user_id, request.ask.registry_name):
+            return True
+        registry = self._registry(request.ask.registry_name)
+        if request.escalated_at is None or registry is None or registry.escalation is None:
+            return False
+        return await self.is_among(user_id, registry.escalation.approvers)
 
     async def approvers_of(self, registry_name: str) -> frozenset[str]:
         """Every user who may approve: explicit ids plus the members of the approver groups.

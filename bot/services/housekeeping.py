@@ -6,7 +6,9 @@
    ``claim_ttl`` of their approval expire — the requester is told, the approval message updated;
 2. the approvers of a pending request are nudged (a thread reply under the approval message)
    ``nudge_after`` after it was asked, then after twice that delay, then four times, …;
-3. rotations whose grace period has passed take their next step (`RotationService`).
+3. rotations whose grace period has passed take their next step (`RotationService`);
+4. pending requests undecided ``escalation.after`` after they were made are put to the backup
+   approvers, once (`EscalationService`).
 
 Every step is an atomic transition in Redis (audited there), so replicas running housekeeping
 at the same time do each thing once: the one whose transition applied tells people. A failure
@@ -23,6 +25,7 @@ from datetime import datetime
 
 from bot.domain.models import TokenRequest
 from bot.policy.model import Policy
+from bot.services.escalation import EscalationService
 from bot.services.ports import (
     LifecycleNotifier,
     LifecycleRepository,
@@ -42,6 +45,7 @@ class HousekeepingReport:
     nudged: int = 0
     rotation_steps: int = 0
     failures: int = 0
+    escalated: int = 0
 
 
 class HousekeepingService:
@@ -54,7 +58,9 @@ class HousekeepingService:
         lifecycle_notifier: LifecycleNotifier,
         rotation: RotationService,
         policy: Policy,
+        escalation: EscalationService | None = None,
     ) -> None:
+        self._escalation = escalation  # undecided requests put to backup approvers, once
         self._requests = requests
         self._lifecycle = lifecycle
         self._notifier = notifier
@@ -76,11 +82,20 @@ class HousekeepingService:
             [await run.guarded(self._expire(i, now, why), i) for i in unclaimed]
         )
         nudged = 0
-        for request in await self._requests.pending():
+        pending = await self._requests.pending()
+        for request in pending:
             nudged += await run.guarded(self._nudge(request, now), request.id)
+        escalated = 0
+        if self._escalation is not None:
+            escalated = await run.guarded(self._escalation.escalate_due(pending, now), "escalate")
         steps = await run.guarded(self._rotation.advance_due(now), "rotations")
         return HousekeepingReport(
-            expired_pending, expired_unclaimed, nudged, steps, failures=run.failures
+            expired_pending,
+            expired_unclaimed,
+            nudged,
+            steps,
+            failures=run.failures,
+            escalated=escalated,
         )
 
     async def _expire(self, request_id: str, now: datetime, reason: str) -> int:

@@ -23,10 +23,12 @@ import logging
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from bot.domain.audit import AuditAction
 from bot.domain.clock import Clock
-from bot.domain.reminders import Digest, DigestEntry, OwnerUnreachable
+from bot.domain.models import TokenRequest
+from bot.domain.reminders import BreakGlassEntry, Digest, DigestEntry, OwnerUnreachable
 from bot.ionos.errors import IonosError
 from bot.ionos.models import Registry, Token
 from bot.policy.model import Policy, RegistryPolicy, format_duration
@@ -48,6 +50,13 @@ from bot.services.reminder_rules import (
 )
 
 log = logging.getLogger(__name__)
+
+
+class UnreviewedBreakGlass(Protocol):
+    """Break-glass requests nobody acknowledged yet (`bot.store.rules.RulesStore`)."""
+
+    async def unreviewed(self, *, limit: int = 100) -> list[TokenRequest]: ...
+
 
 DIGEST_KEEP = timedelta(days=2)
 REMINDER_KEEP_PAST_EXPIRY = timedelta(days=1)
@@ -112,6 +121,7 @@ class ReminderService:
         policy: Policy,
         clock: Clock,
         audit: AuditTrail | None = None,
+        break_glass: UnreviewedBreakGlass | None = None,
         registries_at_once: int = 4,
         page_size: int = 100,
         digest_rows: int = 10,
@@ -123,6 +133,7 @@ class ReminderService:
         self._policy = policy
         self._clock = clock
         self._audit = audit  # each reminder that went out is on the record
+        self._break_glass = break_glass  # unreviewed break-glass tokens go in the digest
         self._at_once = registries_at_once
         self._page_size = page_size
         self._digest_rows = digest_rows
@@ -316,9 +327,27 @@ class ReminderService:
                 for category in categories:
                     digest.add(category, entry)
 
+    async def _unreviewed(self, run: _Run) -> dict[str, list[BreakGlassEntry]]:
+        """Unreviewed break-glass requests by approval channel (none: no digest due)."""
+        by_channel: dict[str, list[BreakGlassEntry]] = {}
+        if self._break_glass is None or not run.digest_due - run.incomplete:
+            return by_channel
+        for request in await self._break_glass.unreviewed():
+            entry = BreakGlassEntry(
+                request.id,
+                request.ask.registry_name,
+                request.ask.token_name,
+                request.requester,
+                request.created_at,
+            )
+            by_channel.setdefault(request.approval_channel or "", []).append(entry)
+        return by_channel
+
     async def _send_digests(self, run: _Run) -> None:
+        unreviewed = await self._unreviewed(run)
         for channel in sorted(run.digest_due - run.incomplete):
             digest = run.digests.get(channel) or Digest(channel, run.now.date())
+            digest.break_glass = unreviewed.get(channel, [])
             item = self._ledger.digest(channel, run.now.date())
             if not await self._ledger.claim(item, run.claimant):
                 continue

@@ -35,6 +35,7 @@ from bot.services.ports import (
     RequestRepository,
     Transitioned,
 )
+from bot.services.selfservice import SelfService
 from bot.services.words import already_decided
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,9 @@ class RequestService:
         notifier: Notifier,
         clock: Clock,
         extensions: ApprovalFollowUp | None = None,
+        self_service: SelfService | None = None,
     ) -> None:
+        self._self_service = self_service  # auto_approve rules (bot.services.selfservice)
         self._extensions = extensions  # applies an approved extension at once (no collect step)
         self._requests = requests
         self._ownership = ownership
@@ -97,6 +100,10 @@ class RequestService:
             approval_channel=rules.approval_channel,
         )
         ttl = self._policy.request_ttl
+        if self._self_service is not None:
+            decided = await self._self_service.record(request, nonce=nonce, ttl=ttl)
+            if decided is not None:
+                return decided
         return await self._requests.create(request, nonce=nonce, ttl=ttl)
 
     async def announce(self, request: TokenRequest) -> None:
@@ -106,7 +113,9 @@ class RequestService:
                 request, request.approval_channel
             )
             await self._requests.set_approval_message(request.id, channel, ts)
-        dm = await self._notifier.tell_requester(request, RequesterNotice.PENDING)
+        approved = request.state is RequestState.APPROVED  # by a self-service rule
+        notice = RequesterNotice.APPROVED if approved else RequesterNotice.PENDING
+        dm = await self._notifier.tell_requester(request, notice)
         await self._requests.set_requester_channel(request.id, dm)
 
     # deciding ---------------------------------------------------------------------------
@@ -116,7 +125,10 @@ class RequestService:
         if request is None:
             raise UnknownRequest("That request no longer exists (it may have expired).")
         if not await self._approvers.check(
-            actor, request.ask.registry_name, refuse=self._unverified(request.id, actor)
+            actor,
+            request.ask.registry_name,
+            refuse=self._unverified(request.id, actor),
+            request=request,  # escalated: the backup approvers too
         ):
             await self._requests.audit_refusal(
                 request.id,
@@ -242,7 +254,7 @@ class RequestService:
         for request in await self._requests.pending():
             if request.requester == actor:
                 continue
-            if await self._approvers.is_approver(actor, request.ask.registry_name):
+            if await self._approvers.may_decide(actor, request):
                 waiting.append(request)
         return waiting
 

@@ -26,6 +26,11 @@ _OPTIONAL_TEXT = (
     "approval_channel",
     "approval_ts",
     "requester_channel",
+    "auto_rule",
+    "review",
+    "reviewed_by",
+    "escalation_channel",
+    "escalation_ts",
 )
 
 
@@ -78,6 +83,10 @@ def request_fields(request: TokenRequest, *, expires_at: datetime) -> dict[str, 
     }
     if request.decided_at is not None:
         fields["decided_at"] = to_iso(request.decided_at)
+    if request.break_glass:
+        fields["break_glass"] = "1"
+    if request.escalated_at is not None:
+        fields["escalated_at"] = to_iso(request.escalated_at)
     for name in _OPTIONAL_TEXT:
         value = getattr(request, name)
         if value is not None:
@@ -101,6 +110,8 @@ def request_from_hash(fields: Mapping[str, str], approvals: Sequence[Any]) -> To
             for user, score in zip(flat[::2], flat[1::2], strict=True)
         ],
         "decided_at": from_iso(fields["decided_at"]) if fields.get("decided_at") else None,
+        "break_glass": fields.get("break_glass") == "1",
+        "escalated_at": from_iso(fields["escalated_at"]) if fields.get("escalated_at") else None,
     }
     for name in _OPTIONAL_TEXT:
         data[name] = fields.get(name) or None

@@ -48,6 +48,14 @@ class Keys:
         delete), scored by when that step is due (epoch ms)."""
         return f"{self._p}:rotations"
 
+    def auto_approvals(self, registry_id: str, rule: str, user_id: str, day: str) -> str:
+        """Counter: requests a self-service rule approved for one person on one UTC day."""
+        return f"{self._p}:auto:{registry_id}:{rule}:{user_id}:{day}"
+
+    def break_glass_open(self) -> str:
+        """Sorted set: break-glass request ids nobody has reviewed yet, by creation (epoch ms)."""
+        return f"{self._p}:breakglass:open"
+
     # audit ------------------------------------------------------------------------------
     def audit_stream(self) -> str:
         """Stream: the append-only audit trail."""

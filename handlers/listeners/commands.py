@@ -8,6 +8,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ionos.models import TokenStatus
+from handlers.listeners.breakglass_modal import open_breakglass_modal
 from handlers.listeners.extend import open_extend_modal
 from handlers.listeners.modals import open_request_modal
 from handlers.parse import split_args
@@ -26,6 +27,7 @@ USAGE = {
     "audit": "audit [registry [token]]",
     "list": "list [registry]",
     "request": "request [registry]",
+    "breakglass": "breakglass [registry]",
 }
 
 
@@ -56,13 +58,16 @@ async def _run(
     now = services.clock.now()
     usage = f"{services.command} {USAGE.get(verb, '')}"
     pair = verb in ("show", "disable", "enable", "delete", "extend", "rotate")
-    if (pair and len(args) != 2) or (verb in ("list", "request") and len(args) > 1):
+    if (pair and len(args) != 2) or (verb in ("list", "request", "breakglass") and len(args) > 1):
         return views.usage_message("That is not quite right.", usage)
     if verb == "audit" and len(args) > 2:
         return views.usage_message("Too many words.", usage)
     match verb:
         case "request":
             await open_request_modal(services, client, command, args[0] if args else None)
+            return None
+        case "breakglass":
+            await open_breakglass_modal(services, client, command, args[0] if args else None)
             return None
         case "list":
             listing = await services.tokens.list_tokens(user, args[0] if args else None)

@@ -11,6 +11,8 @@ from bot.domain.clock import Clock
 from bot.domain.models import TokenRequest
 from bot.services.ports import DeliveredCredentials, RequesterNotice
 from handlers.views.approval import approval_message
+from handlers.views.breakglass import review_message
+from handlers.views.escalation import escalation_message
 from handlers.views.requester import credentials_message, requester_message
 
 log = logging.getLogger(__name__)
@@ -27,9 +29,18 @@ class SlackNotifier:
         return str(response["channel"]), str(response["ts"])
 
     async def update_approval_message(self, request: TokenRequest) -> None:
+        now = self._clock.now()
+        if request.escalation_channel and request.escalation_ts:  # the backups' copy
+            await self._client.chat_update(
+                channel=request.escalation_channel,
+                ts=request.escalation_ts,
+                **escalation_message(request, (), now),
+            )
         if not (request.approval_channel and request.approval_ts):
             return
-        body = approval_message(request, self._clock.now())
+        # a break-glass request's message is its post-hoc review
+        build = review_message if request.break_glass else approval_message
+        body = build(request, now)
         await self._client.chat_update(
             channel=request.approval_channel,
             ts=request.approval_ts,

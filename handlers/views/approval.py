@@ -22,6 +22,7 @@ from handlers.views.blocks import (
     option,
     section,
 )
+from handlers.views.rules import decided_by_words, escalated_line
 from handlers.views.text import code, escape, quoted, scope_line
 
 
@@ -63,7 +64,7 @@ def request_fields(request: TokenRequest, now: datetime) -> list[str]:
 
 
 def outcome_text(request: TokenRequest) -> str:
-    by = mention(request.decided_by) if request.decided_by else "someone"
+    by = decided_by_words(request, "someone")
     at = f" at {when(request.decided_at)}" if request.decided_at else ""
     match request.state:
         case RequestState.APPROVED | RequestState.COLLECTING | RequestState.COLLECTED:
@@ -98,6 +99,8 @@ def approval_message(request: TokenRequest, now: datetime) -> dict[str, Any]:
     if request.comment:
         blocks.append(section(f"*Comment*\n{quoted(request.comment)}"))
     blocks.append(context(outcome_text(request)))
+    if request.escalated_at is not None:
+        blocks.append(context(escalated_line(request, ())))
     if request.state is RequestState.PENDING:
         value = request.id
         blocks.append(

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.reminders import (
+    BreakGlassEntry,
     Digest,
     DigestCategory,
     DigestEntry,
@@ -181,11 +182,24 @@ def _digest_section(digest: Digest, part: DigestSection, now: datetime) -> list[
     return blocks
 
 
+def break_glass_rows(entries: list[BreakGlassEntry]) -> list[Block]:
+    rows = [
+        f"`{escape(e.token_name)}` on *{escape(e.registry_name)}* by {mention(e.requester)}"
+        f" · opened {when(e.opened_at)}"
+        for e in entries
+    ]
+    title = "*Break-glass tokens not reviewed yet* (acknowledge or revoke them above)"
+    return [section(title + "\n" + "\n".join(rows))]
+
+
 def digest_message(digest: Digest, now: datetime) -> dict[str, Any]:
     """One message per approval channel and day; at most `digest.limit` rows per category."""
     parts = [digest.section(c) for c in DigestCategory]
     counts = ", ".join(f"{p.total} {p.category.value.replace('_', ' ')}" for p in parts if p.total)
     blocks: list[Block] = [header(f"Registry tokens to look at — {digest.day.isoformat()}")]
+    if digest.break_glass:
+        blocks.extend(break_glass_rows(digest.break_glass[: digest.limit]))
+        counts = ", ".join(filter(None, [f"{len(digest.break_glass)} break-glass", counts]))
     for part in parts:
         if part.total:
             blocks.extend(_digest_section(digest, part, now))

@@ -10,6 +10,7 @@ from bot.services.ports import DeliveredCredentials, RequesterNotice
 from bot.services.words import expiry_words, mention, when
 from handlers.ids import ActionId, BlockId
 from handlers.views.blocks import Block, actions, button, context, message, section
+from handlers.views.rules import decided_by_words
 from handlers.views.text import code, escape, quoted, scope_line
 
 
@@ -38,7 +39,7 @@ def requester_message(
             text = f"Your request for {what} is waiting for approval."
             blocks = [section(f":hourglass_flowing_sand: {text}")]
         case RequesterNotice.APPROVED:
-            by = mention(request.decided_by) if request.decided_by else "an approver"
+            by = decided_by_words(request)
             text = f"Approved by {by}: {what}."
             blocks = [section(f":white_check_mark: {text}")]
             if request.narrowed:

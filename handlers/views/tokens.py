@@ -31,6 +31,7 @@ def help_message(command: str) -> dict[str, Any]:
         f"`{c} extend <registry> <token>` — ask for a later expiry (approvers decide)",
         f"`{c} rotate <registry> <token>` — ask for a successor with the same scopes",
         f"`{c} pending` — requests waiting for your decision",
+        f"`{c} breakglass [registry]` — emergency token, self-approved, alerted and reviewed",
         f"`{c} audit [registry [token]]` — the latest audit entries (approvers)",
         f"`{c} help` — this message",
     ]
@@ -42,7 +43,7 @@ def help_message(command: str) -> dict[str, Any]:
     ]
     verbs = [
         "request", "list", "show", "disable", "enable", "delete", "extend", "rotate",
-        "pending", "audit", "help",
+        "pending", "breakglass", "audit", "help",
     ]  # fmt: skip
     return message("regbot commands: " + ", ".join(verbs), blocks)
 

@@ -26,6 +26,9 @@ local function audit(action, outcome, detail)
   if token == '' then
     token = field('target_token_id')
   end
+  if field('break_glass') == '1' then
+    detail = '[break-glass] ' .. detail -- every step of a break-glass request is flagged
+  end
   return audit_append(STREAM, HEAD, MAXLEN, {
     at = AT, actor = ACTOR, action = action, outcome = outcome, registry = field('registry_id'),
     token = token, request_id = field('id'), detail = detail, op = OP,
