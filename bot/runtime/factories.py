@@ -20,23 +20,27 @@ from bot.services.approvers import ApproverDirectory
 from bot.services.catalog import RegistryCatalog
 from bot.services.delivery import DeliveryService
 from bot.services.extension import ExtensionApplier
+from bot.services.home import HomeService
 from bot.services.housekeeping import HousekeepingService
 from bot.services.reminders import ReminderService
 from bot.services.renewals import Renewals
 from bot.services.requests import RequestService
 from bot.services.rotation import RotationService
 from bot.services.tokens import TokenService
+from bot.services.withdrawal import WithdrawalService
 from bot.store.audit import AuditLog
+from bot.store.home import HomeViewers
 from bot.store.housekeeping import HousekeepingStore
 from bot.store.keys import Keys
 from bot.store.locks import RedisLock
 from bot.store.ownership import OwnershipStore
 from bot.store.reminders import SendOnceLedger
 from bot.store.requests import RequestStore
+from handlers.notifiers.home import HomeAwareLifecycleNotifier, HomeAwareNotifier, HomePublisher
 from handlers.notifiers.housekeeping import SlackLifecycleNotifier
 from handlers.notifiers.reminders import SlackReminderNotifier
 from handlers.notifiers.requests import SlackNotifier, SlackUserGroups
-from handlers.services import LifecycleServices, Services
+from handlers.services import HomeServices, LifecycleServices, Services
 
 REGISTRY_CACHE_AGE = timedelta(minutes=5)
 
@@ -49,6 +53,7 @@ class Stores:
     ownership: OwnershipStore
     housekeeping: HousekeepingStore
     ledger: SendOnceLedger
+    home: HomeViewers
 
 
 def build_stores(clients: Clients, keys: Keys) -> Stores:
@@ -60,6 +65,7 @@ def build_stores(clients: Clients, keys: Keys) -> Stores:
         ownership=OwnershipStore(redis, keys),
         housekeeping=HousekeepingStore(redis, keys),
         ledger=SendOnceLedger(redis, keys),
+        home=HomeViewers(redis, keys),
     )
 
 
@@ -72,6 +78,7 @@ class Shared:
     notifier: SlackNotifier
     lifecycle_notifier: SlackLifecycleNotifier
     tokens: TokenService
+    home: HomeServices
 
 
 def build_shared(policy: Policy, clients: Clients, stores: Stores, clock: Clock) -> Shared:
@@ -85,12 +92,21 @@ def build_shared(policy: Policy, clients: Clients, stores: Stores, clock: Clock)
         approvers=approvers,
         clock=clock,
     )
+    home = HomeService(
+        requests=stores.requests,
+        tokens=tokens,
+        approvers=approvers,
+        policy=policy,
+        viewers=stores.home,
+    )
+    homes = HomePublisher(clients.slack, home, clock)  # Home tabs republished as things change
     return Shared(
         approvers=approvers,
         catalog=catalog,
-        notifier=SlackNotifier(clients.slack, clock),
-        lifecycle_notifier=SlackLifecycleNotifier(clients.slack, clock),
+        notifier=HomeAwareNotifier(clients.slack, clock, homes),
+        lifecycle_notifier=HomeAwareLifecycleNotifier(clients.slack, clock, homes),
         tokens=tokens,
+        home=HomeServices(view=home, updates=homes),
     )
 
 
@@ -152,6 +168,10 @@ def build_services(
         ownership=stores.ownership,
         policy=policy,
         clock=clock,
+        home=shared.home,
+        withdrawals=WithdrawalService(
+            requests=stores.requests, notifier=shared.notifier, clock=clock
+        ),
         command=settings.slack_command,
         decisions=metrics,
     )

@@ -89,22 +89,25 @@ async def assemble(
         )
         inflight = InFlight()
         health = build_health(clients)
-        yield Bot(
-            web_app=make_web_app(
-                bolt, health, metrics=metrics.render, dispatching=inflight.dispatching
-            ),
-            services=services,
-            redis=clients.redis,
-            ionos=clients.ionos,
-            slack=clients.slack,
-            keys=keys,
-            reminders=reminders,
-            scheduler=scheduler,
-            bolt=bolt,
-            health=health,
-            metrics=metrics,
-            inflight=inflight,
-        )
+        try:
+            yield Bot(
+                web_app=make_web_app(
+                    bolt, health, metrics=metrics.render, dispatching=inflight.dispatching
+                ),
+                services=services,
+                redis=clients.redis,
+                ionos=clients.ionos,
+                slack=clients.slack,
+                keys=keys,
+                reminders=reminders,
+                scheduler=scheduler,
+                bolt=bolt,
+                health=health,
+                metrics=metrics,
+                inflight=inflight,
+            )
+        finally:
+            await services.home.updates.aclose()  # the background Home publisher
 
 
 def load_config() -> tuple[Settings, Policy]:

@@ -66,4 +66,4 @@ def describe_state(request: TokenRequest) -> str:
         case RequestState.EXPIRED:
             return "This request has expired."
         case RequestState.CANCELLED:
-            return "This request was cancelled."
+            return "This request was withdrawn by the requester."

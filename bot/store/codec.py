@@ -78,6 +78,8 @@ def request_fields(request: TokenRequest, *, expires_at: datetime) -> dict[str, 
     }
     if request.decided_at is not None:
         fields["decided_at"] = to_iso(request.decided_at)
+    if request.cancelled_at is not None:
+        fields["cancelled_at"] = to_iso(request.cancelled_at)
     for name in _OPTIONAL_TEXT:
         value = getattr(request, name)
         if value is not None:
@@ -101,6 +103,7 @@ def request_from_hash(fields: Mapping[str, str], approvals: Sequence[Any]) -> To
             for user, score in zip(flat[::2], flat[1::2], strict=True)
         ],
         "decided_at": from_iso(fields["decided_at"]) if fields.get("decided_at") else None,
+        "cancelled_at": from_iso(fields["cancelled_at"]) if fields.get("cancelled_at") else None,
     }
     for name in _OPTIONAL_TEXT:
         data[name] = fields.get(name) or None

@@ -15,6 +15,7 @@ from handlers.reporting import reporting
 from handlers.services import Services, ephemeral
 from handlers.views import tokens as views
 from handlers.views.renewals import rotation_asked
+from handlers.views.requester import withdrawn_message
 
 USAGE = {
     "show": "show <registry> <token>",
@@ -26,6 +27,7 @@ USAGE = {
     "audit": "audit [registry [token]]",
     "list": "list [registry]",
     "request": "request [registry]",
+    "cancel": "cancel [registry] <token name>",
 }
 
 
@@ -80,6 +82,10 @@ async def _run(
             return None
         case "rotate":
             return rotation_asked(*await services.lifecycle.asks.ask_rotation(user, *args))
+        case "cancel":
+            if not 1 <= len(args) <= 2:
+                return views.usage_message("Say which request.", usage)
+            return withdrawn_message(await services.withdrawals.cancel_named(user, args))
         case "pending":
             return views.pending_listing(await services.requests.pending_for(user), now)
         case "audit":

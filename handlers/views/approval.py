@@ -82,7 +82,8 @@ def outcome_text(request: TokenRequest) -> str:
         case RequestState.EXPIRED:
             return ":hourglass: Expired: nobody decided in time."
         case RequestState.CANCELLED:
-            return ":wastebasket: Cancelled."
+            at = f" at {when(request.cancelled_at)}" if request.cancelled_at else ""
+            return f":wastebasket: Withdrawn by the requester{at}."
         case _:
             count = len(request.approvals)
             return f":hourglass_flowing_sand: Waiting for approval ({count} of {request.quorum})"

@@ -28,6 +28,7 @@ def help_message(command: str) -> dict[str, Any]:
         f"`{c} extend <registry> <token>` — ask for a later expiry (approvers decide)",
         f"`{c} rotate <registry> <token>` — ask for a successor with the same scopes",
         f"`{c} pending` — requests waiting for your decision",
+        f"`{c} cancel <token name>` — withdraw your pending or approved request",
         f"`{c} audit [registry [token]]` — the latest audit entries (approvers)",
         f"`{c} help` — this message",
     ]
@@ -39,7 +40,7 @@ def help_message(command: str) -> dict[str, Any]:
     ]
     verbs = [
         "request", "list", "show", "disable", "enable", "delete", "extend", "rotate",
-        "pending", "audit", "help",
+        "pending", "cancel", "audit", "help",
     ]  # fmt: skip
     return message("regbot commands: " + ", ".join(verbs), blocks)
 
