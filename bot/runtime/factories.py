@@ -103,7 +103,7 @@ def build_shared(policy: Policy, clients: Clients, stores: Stores, clock: Clock)
     return Shared(
         approvers=approvers,
         catalog=catalog,
-        notifier=HomeAwareNotifier(clients.slack, clock, homes),
+        notifier=HomeAwareNotifier(clients.slack, clock, homes, latest=stores.requests.get),
         lifecycle_notifier=HomeAwareLifecycleNotifier(clients.slack, clock, homes),
         tokens=tokens,
         home=HomeServices(view=home, updates=homes),

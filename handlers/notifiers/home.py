@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 
 from slack_sdk.errors import SlackApiError
@@ -132,11 +132,23 @@ class HomePublisher:
 
 
 class HomeAwareNotifier(SlackNotifier):
-    """`SlackNotifier` that also refreshes the Home of the requester and the approvers."""
+    """`SlackNotifier` that also refreshes the Home of the requester and the approvers.
 
-    def __init__(self, client: AsyncWebClient, clock: Clock, homes: HomePublisher) -> None:
+    Its approval-message updates show the request as it is when the update goes out (read
+    again, one update per request at a time in this process): an approval and a withdrawal
+    racing each other then cannot leave the older state showing in the channel."""
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        clock: Clock,
+        homes: HomePublisher,
+        latest: Callable[[str], Awaitable[TokenRequest | None]] | None = None,
+    ) -> None:
         super().__init__(client, clock)
         self._homes = homes
+        self._latest = latest
+        self._updating: dict[str, tuple[asyncio.Lock, int]] = {}  # request id -> lock, users
 
     async def post_approval_request(self, request: TokenRequest, channel: str) -> tuple[str, str]:
         try:
@@ -145,9 +157,18 @@ class HomeAwareNotifier(SlackNotifier):
             self._homes.refresh(request.requester, registries=[request.ask.registry_name])
 
     async def update_approval_message(self, request: TokenRequest) -> None:
+        lock, users = self._updating.get(request.id) or (asyncio.Lock(), 0)
+        self._updating[request.id] = (lock, users + 1)
         try:
-            await super().update_approval_message(request)
+            async with lock:
+                current = await self._latest(request.id) if self._latest else None
+                await super().update_approval_message(current or request)
         finally:
+            lock, users = self._updating[request.id]
+            if users == 1:
+                del self._updating[request.id]
+            else:
+                self._updating[request.id] = (lock, users - 1)
             self._homes.refresh(request.requester, registries=[request.ask.registry_name])
 
     async def tell_requester(self, request: TokenRequest, notice: RequesterNotice) -> str:

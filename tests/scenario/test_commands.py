@@ -24,6 +24,7 @@ SUBCOMMANDS = (
     "extend",
     "rotate",
     "pending",
+    "cancel",
     "audit",
     "help",
 )
