@@ -233,7 +233,7 @@ class Harness:
 
     def home(self, user: str) -> dict[str, Any]:
         """The Home `user` sees now (as the Slack stand-in keeps it)."""
-        return self.slack.view("VH" + user)
+        return self.slack.home_of(user)
 
     async def open_home(self, user: str) -> dict[str, Any]:
         reply = await self.driver.event({"type": "app_home_opened", "user": user, "tab": "home"})
