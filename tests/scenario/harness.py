@@ -235,6 +235,14 @@ class Harness:
         """The Home `user` sees now (as the Slack stand-in keeps it)."""
         return self.slack.home_of(user)
 
+    def has_home(self, user: str) -> bool:
+        """Whether Slack (the stand-in) has taken a Home view for `user`."""
+        try:
+            self.slack.home_of(user)
+        except KeyError:
+            return False
+        return True
+
     async def open_home(self, user: str) -> dict[str, Any]:
         reply = await self.driver.event({"type": "app_home_opened", "user": user, "tab": "home"})
         assert reply.status == 200, reply.text
