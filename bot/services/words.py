@@ -30,7 +30,8 @@ def relative(at: datetime, now: datetime) -> str:
     elif seconds >= 3600:
         amount = "1 hour"
     else:
-        amount = f"{max(1, round(seconds / 60))} minutes"
+        minutes = max(1, round(seconds / 60))
+        amount = "1 minute" if minutes == 1 else f"{minutes} minutes"
     return f"in {amount}" if ahead else f"{amount} ago"
 
 

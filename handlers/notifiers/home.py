@@ -153,8 +153,8 @@ class HomeAwareNotifier(SlackNotifier):
     async def post_approval_request(self, request: TokenRequest, channel: str) -> tuple[str, str]:
         try:
             return await super().post_approval_request(request, channel)
-        finally:
-            self._homes.refresh(request.requester, registries=[request.ask.registry_name])
+        finally:  # the requester's Home follows with tell_requester
+            self._homes.refresh(registries=[request.ask.registry_name])
 
     async def update_approval_message(self, request: TokenRequest) -> None:
         lock, users = self._updating.get(request.id) or (asyncio.Lock(), 0)
