@@ -36,11 +36,16 @@ from bot.store.locks import RedisLock
 from bot.store.ownership import OwnershipStore
 from bot.store.reminders import SendOnceLedger
 from bot.store.requests import RequestStore
-from handlers.notifiers.home import HomeAwareLifecycleNotifier, HomeAwareNotifier, HomePublisher
+from handlers.notifiers.home import (
+    HomeAwareLifecycleNotifier,
+    HomeAwareNotifier,
+    HomeAwareReminderNotifier,
+    HomePublisher,
+)
 from handlers.notifiers.housekeeping import SlackLifecycleNotifier
 from handlers.notifiers.reminders import SlackReminderNotifier
 from handlers.notifiers.requests import SlackNotifier, SlackUserGroups
-from handlers.services import HomeServices, LifecycleServices, Services
+from handlers.services import HomeServices, HomeUpdates, LifecycleServices, Services
 
 REGISTRY_CACHE_AGE = timedelta(minutes=5)
 
@@ -212,13 +217,23 @@ def build_lifecycle(
 
 
 def build_reminders(
-    settings: Settings, policy: Policy, clients: Clients, stores: Stores, clock: Clock
+    settings: Settings,
+    policy: Policy,
+    clients: Clients,
+    stores: Stores,
+    clock: Clock,
+    homes: HomeUpdates | None = None,
 ) -> ReminderService:
+    notifier = (
+        SlackReminderNotifier(clients.slack_once, clock)
+        if homes is None
+        else HomeAwareReminderNotifier(clients.slack_once, clock, homes.refresh)
+    )
     return ReminderService(
         api=clients.ionos,
         ownership=stores.ownership,
         ledger=stores.ledger,
-        notifier=SlackReminderNotifier(clients.slack_once, clock),
+        notifier=notifier,
         policy=policy,
         clock=clock,
         audit=stores.audit,

@@ -8,9 +8,10 @@ with the state as it is when their turn comes. Only people who opened Home befor
 published (a Home nobody opened is never shown). A registry's approvers are resolved in the
 worker too (user-group lookups are cached but may reach Slack).
 
-`HomeAwareNotifier` and `HomeAwareLifecycleNotifier` are the Slack notifiers plus those
-refreshes: every step the services tell people about (a new request, a decision, a cancel,
-an expiry, an extension, a rotation's step) also refreshes the Home of whom it concerns.
+`HomeAwareNotifier`, `HomeAwareLifecycleNotifier` and `HomeAwareReminderNotifier` are the
+Slack notifiers plus those refreshes: every step the services tell people about (a new
+request, a decision, a cancel, a request's expiry, an extension, a rotation's step, a token's
+coming expiry) also refreshes the Home of whom it concerns.
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.clock import Clock
 from bot.domain.models import TokenRequest
+from bot.domain.reminders import Reminder
 from bot.services.home import HomeService
 from bot.services.ports import LifecycleNotice, RequesterNotice
 from handlers.notifiers.housekeeping import SlackLifecycleNotifier
 from handlers.notifiers.pacing import RatePacer
+from handlers.notifiers.reminders import SlackReminderNotifier
 from handlers.notifiers.requests import SlackNotifier
 from handlers.views.home import home_view
 
@@ -192,3 +195,20 @@ class HomeAwareLifecycleNotifier(SlackLifecycleNotifier):
             await super().tell(user_id, request, notice, detail)
         finally:
             self._homes.refresh(user_id, request.requester)
+
+
+class HomeAwareReminderNotifier(SlackReminderNotifier):
+    """`SlackReminderNotifier` that also refreshes the Home of an owner reminded of an expiry
+    (their token's expiry, in words, has moved on since it was last published)."""
+
+    def __init__(
+        self, client: AsyncWebClient, clock: Clock, refresh: Callable[[str], None]
+    ) -> None:
+        super().__init__(client, clock)
+        self._refresh = refresh
+
+    async def remind_owner(self, reminder: Reminder) -> bool:
+        sent = await super().remind_owner(reminder)
+        if sent and reminder.owner:
+            self._refresh(reminder.owner)
+        return sent

@@ -258,3 +258,18 @@ async def test_show_all_opens_a_paged_modal(harness: Harness) -> None:
     assert modal["callback_id"] == Callback.HOME_LIST_MODAL
     assert len(values_of(modal, ActionId.CANCEL_REQUEST)) == 10
     assert "page 1 of 1" in words(modal)
+
+
+async def test_request_a_token_from_home_and_the_messages_tab_publishes_nothing(
+    harness: Harness,
+) -> None:
+    reply = await harness.driver.event(
+        {"type": "app_home_opened", "user": "UDEV", "tab": "messages"}
+    )
+    await harness.homes_settled()
+    assert reply.status == 200 and harness.homes_published("UDEV") == []
+
+    await harness.open_home("UDEV")
+    await harness.click_home(ActionId.HOME_REQUEST, "UDEV", "request")
+
+    assert harness.last_opened_view()["callback_id"] == Callback.REQUEST_MODAL

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.domain.clock import FakeClock
+from bot.store.ownership import OwnershipStore, TokenOwnership
 from handlers.ids import ActionId
 from handlers.notifiers.pacing import RatePacer
 from tests.scenario.harness import APPROVAL_CHANNEL, Harness
@@ -76,3 +77,39 @@ async def test_the_pacer_lets_a_burst_through_then_one_call_per_interval() -> No
     pacer.block(7)
     await pacer.wait()
     assert clock.now() - start >= timedelta(seconds=10)  # a 429's Retry-After is waited out
+
+
+async def test_an_expiry_refreshes_the_homes_it_concerns(harness: Harness) -> None:
+    team = harness.registries["team-registry"]
+    now = harness.bot.services.clock.now()
+    token = harness.ionos.add_token(team.id, "nearly-gone", expiry=now + timedelta(hours=20))
+    await OwnershipStore(harness.redis, harness.keys).record(
+        TokenOwnership(
+            token_id=token.id,
+            owner="UDEV",
+            registry_id=team.id,
+            registry_name=team.name,
+            token_name=token.name,
+            request_id="seeded",
+            created_at=now,
+        )
+    )
+    request_id = await asked(harness, "UDEV", "never-decided")
+    await harness.open_home("UDEV")
+    await harness.open_home("UAPP1")
+    published = len(harness.homes_published("UDEV"))
+
+    await harness.bot.reminders.sweep(now)  # the token: reminded a day before its expiry
+    await harness.homes_settled()
+
+    assert [c for c in harness.dms_to("UDEV") if "nearly-gone" in harness.text_of(c)]
+    assert len(harness.homes_published("UDEV")) == published + 1
+
+    housekeeping = harness.bot.services.lifecycle.housekeeping
+    await housekeeping.housekeeping(now + timedelta(days=4))  # the request: never decided
+    await harness.homes_settled()
+
+    home = harness.home("UDEV")
+    assert values_of(home, ActionId.CANCEL_REQUEST) == []
+    assert "nobody decided in time" in str(home)
+    assert request_id not in values_of(harness.home("UAPP1"), ActionId.APPROVE)
