@@ -24,6 +24,7 @@ from bot.services.tokens import TokenService, TokenView
 HISTORY = 200  # a requester's newest requests read (the store keeps 200 per person)
 WAITING_SCAN = 1000  # pending requests read to find those an approver may decide
 _NEVER = datetime.max.replace(tzinfo=UTC)
+_UNLISTED = "*"  # stands for any registry the policy does not list: the defaults govern it
 
 
 class HomeRequests(Protocol):
@@ -114,5 +115,5 @@ class HomeService:
         return waiting
 
     async def _approves_something(self, user_id: str) -> bool:
-        names = list(self._policy.registries) or ["*"]  # "*": any registry the defaults govern
+        names = [*self._policy.registries, _UNLISTED]
         return bool(await self._approvers.registries_of(user_id, names))

@@ -21,16 +21,20 @@ def _value(body: dict[str, Any]) -> str:
     return str(((body.get("actions") or [{}])[0]).get("value") or "")
 
 
+async def _logged_only(body: dict[str, Any]) -> None:
+    """Opening Home is no request: a failure there is logged (by `reporting`), not DMed."""
+
+
 def register(app: AsyncApp, services: Services) -> None:
     home = services.home
 
     @app.event("app_home_opened")
-    async def on_home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_home_opened(event: dict[str, Any]) -> None:
         """Events are acked by Bolt before this runs; the Home is built in the background."""
         user = str(event.get("user") or "")
         if event.get("tab", "home") != "home" or not user:
             return  # the Messages tab: nothing to publish
-        async with reporting(direct(client, user), what="home opened"):
+        async with reporting(_logged_only, what="home opened"):  # no DM for merely looking
             await home.view.opened(user, services.clock.now())
             home.updates.opened(user)
 

@@ -58,7 +58,6 @@ class HomePublisher:
         self._queue: dict[str, bool] = {}  # user -> publish even if not known as a viewer
         self._registries: dict[str, None] = {}
         self._worker: asyncio.Task[None] | None = None
-        self.published = 0  # for metrics and tests: views.publish calls Slack took
 
     def refresh(self, *users: str, registries: Iterable[str] = ()) -> None:
         """Republish these people's Home (and that of the registries' approvers) soon."""
@@ -130,8 +129,6 @@ class HomePublisher:
                 "views.publish refused",
                 extra={"user": user, "error": exc.response.get("error", "unknown")},
             )
-            return
-        self.published += 1
 
 
 class HomeAwareNotifier(SlackNotifier):
