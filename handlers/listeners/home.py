@@ -14,7 +14,6 @@ from handlers.listeners.modals import open_request_modal
 from handlers.reporting import reporting
 from handlers.services import Services, direct
 from handlers.views.home_list import home_list_modal, parse_page
-from handlers.views.home_rows import HomeSection
 
 
 def _value(body: dict[str, Any]) -> str:
@@ -60,8 +59,11 @@ def register(app: AsyncApp, services: Services) -> None:
     async def on_page(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         user = body["user"]["id"]
+        view_id = (body.get("view") or {}).get("id")
+        if not view_id:
+            return  # a page button lives in the "Show all" modal: nothing else to turn
         async with reporting(direct(client, user), what="home page"):
             kind, page = parse_page(_value(body))
             snapshot = await home.view.snapshot(user)  # always the clicker's own items
-            view = home_list_modal(snapshot, HomeSection(kind), page, services.clock.now())
-            await client.views_update(view_id=(body.get("view") or {})["id"], view=view)
+            view = home_list_modal(snapshot, kind, page, services.clock.now())
+            await client.views_update(view_id=view_id, view=view)
