@@ -273,3 +273,29 @@ async def test_request_a_token_from_home_and_the_messages_tab_publishes_nothing(
     await harness.click_home(ActionId.HOME_REQUEST, "UDEV", "request")
 
     assert harness.last_opened_view()["callback_id"] == Callback.REQUEST_MODAL
+
+
+async def test_token_and_decision_buttons_work_from_home(harness: Harness) -> None:
+    token_id = await harness.issue_token("UDEV", name="home-token")
+    registry = harness.registries["team-registry"]
+    value = f"{registry.id}:{token_id}"
+    await harness.open_home("UDEV")
+
+    await harness.click_home(ActionId.DISABLE_NOW, "UDEV", value)
+
+    token = harness.ionos.token(registry.id, token_id)
+    assert token is not None and token.status == "disabled"
+    assert "disabled" in harness.text_of(harness.dms_to("UDEV")[-1])  # the answer, in the DM
+    assert values_of(harness.home("UDEV"), ActionId.ENABLE_NOW) == [value]  # republished
+
+    await harness.click_home(ActionId.EXTEND, "UDEV", value)
+    assert harness.last_opened_view()["callback_id"] == Callback.EXTEND_MODAL
+
+    await harness.open_home("UOUT")
+    await harness.click_home(ActionId.DISABLE_NOW, "UOUT", value)  # a forged click: refused
+    assert "Only the token's owner" in harness.text_of(harness.dms_to("UOUT")[-1])
+
+    request_id = await asked(harness, "UDEV", "to-review")
+    await harness.open_home("UAPP1")
+    await harness.click_home(ActionId.DENY, "UAPP1", request_id)
+    assert harness.last_opened_view()["callback_id"] == Callback.REVIEW_MODAL
