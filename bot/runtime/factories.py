@@ -36,11 +36,11 @@ from bot.store.locks import RedisLock
 from bot.store.ownership import OwnershipStore
 from bot.store.reminders import SendOnceLedger
 from bot.store.requests import RequestStore
-from handlers.notifiers.home import (
+from handlers.notifiers.home import HomePublisher
+from handlers.notifiers.home_aware import (
     HomeAwareLifecycleNotifier,
     HomeAwareNotifier,
     HomeAwareReminderNotifier,
-    HomePublisher,
 )
 from handlers.notifiers.housekeeping import SlackLifecycleNotifier
 from handlers.notifiers.reminders import SlackReminderNotifier

@@ -8,31 +8,23 @@ with the state as it is when their turn comes. Only people who opened Home befor
 published (a Home nobody opened is never shown). A registry's approvers are resolved in the
 worker too (user-group lookups are cached but may reach Slack).
 
-`HomeAwareNotifier`, `HomeAwareLifecycleNotifier` and `HomeAwareReminderNotifier` are the
-Slack notifiers plus those refreshes: every step the services tell people about (a new
-request, a decision, a cancel, a request's expiry, an extension, a rotation's step, a token's
-coming expiry) also refreshes the Home of whom it concerns.
+Who needs a refresh is said by the notifiers of `handlers.notifiers.home_aware` (every step
+the services tell people about) and by the listeners (the steps nobody is told about).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from datetime import timedelta
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.clock import Clock
-from bot.domain.models import TokenRequest
-from bot.domain.reminders import Reminder
 from bot.services.home import HomeService
-from bot.services.ports import LifecycleNotice, RequesterNotice
-from handlers.notifiers.housekeeping import SlackLifecycleNotifier
 from handlers.notifiers.pacing import RatePacer
-from handlers.notifiers.reminders import SlackReminderNotifier
-from handlers.notifiers.requests import SlackNotifier
 from handlers.views.home import home_view
 
 log = logging.getLogger(__name__)
@@ -129,83 +121,3 @@ class HomePublisher:
                 "views.publish refused",
                 extra={"user": user, "error": exc.response.get("error", "unknown")},
             )
-
-
-class HomeAwareNotifier(SlackNotifier):
-    """`SlackNotifier` that also refreshes the Home of the requester and the approvers.
-
-    Its approval-message updates show the request as it is when the update goes out (read
-    again, one update per request at a time in this process): an approval and a withdrawal
-    racing each other then cannot leave the older state showing in the channel."""
-
-    def __init__(
-        self,
-        client: AsyncWebClient,
-        clock: Clock,
-        homes: HomePublisher,
-        latest: Callable[[str], Awaitable[TokenRequest | None]] | None = None,
-    ) -> None:
-        super().__init__(client, clock)
-        self._homes = homes
-        self._latest = latest
-        self._updating: dict[str, tuple[asyncio.Lock, int]] = {}  # request id -> lock, users
-
-    async def post_approval_request(self, request: TokenRequest, channel: str) -> tuple[str, str]:
-        try:
-            return await super().post_approval_request(request, channel)
-        finally:  # the requester's Home follows with tell_requester
-            self._homes.refresh(registries=[request.ask.registry_name])
-
-    async def update_approval_message(self, request: TokenRequest) -> None:
-        lock, users = self._updating.get(request.id) or (asyncio.Lock(), 0)
-        self._updating[request.id] = (lock, users + 1)
-        try:
-            async with lock:
-                current = await self._latest(request.id) if self._latest else None
-                await super().update_approval_message(current or request)
-        finally:
-            lock, users = self._updating[request.id]
-            if users == 1:
-                del self._updating[request.id]
-            else:
-                self._updating[request.id] = (lock, users - 1)
-            self._homes.refresh(request.requester, registries=[request.ask.registry_name])
-
-    async def tell_requester(self, request: TokenRequest, notice: RequesterNotice) -> str:
-        try:
-            return await super().tell_requester(request, notice)
-        finally:
-            self._homes.refresh(request.requester)
-
-
-class HomeAwareLifecycleNotifier(SlackLifecycleNotifier):
-    """`SlackLifecycleNotifier` that also refreshes the Home of whom it tells."""
-
-    def __init__(self, client: AsyncWebClient, clock: Clock, homes: HomePublisher) -> None:
-        super().__init__(client, clock)
-        self._homes = homes
-
-    async def tell(
-        self, user_id: str, request: TokenRequest, notice: LifecycleNotice, detail: str = ""
-    ) -> None:
-        try:
-            await super().tell(user_id, request, notice, detail)
-        finally:
-            self._homes.refresh(user_id, request.requester)
-
-
-class HomeAwareReminderNotifier(SlackReminderNotifier):
-    """`SlackReminderNotifier` that also refreshes the Home of an owner reminded of an expiry
-    (their token's expiry, in words, has moved on since it was last published)."""
-
-    def __init__(
-        self, client: AsyncWebClient, clock: Clock, refresh: Callable[[str], None]
-    ) -> None:
-        super().__init__(client, clock)
-        self._refresh = refresh
-
-    async def remind_owner(self, reminder: Reminder) -> bool:
-        sent = await super().remind_owner(reminder)
-        if sent and reminder.owner:
-            self._refresh(reminder.owner)
-        return sent
