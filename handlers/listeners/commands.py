@@ -74,6 +74,7 @@ async def _run(
         case "disable" | "enable":
             status = TokenStatus.DISABLED if verb == "disable" else TokenStatus.ENABLED
             view = await services.tokens.set_status(user, args[0], args[1], status)
+            services.home.updates.refresh(user, *([view.owner] if view.owner else []))
             return views.token_changed(view, f"{verb}d")
         case "delete":
             return views.confirm_delete(await services.tokens.check_delete(user, *args))
