@@ -14,9 +14,11 @@ from handlers.listeners import (
     commands,
     decisions,
     extend,
+    home,
     options,
     submissions,
     token_actions,
+    withdraw,
 )
 from handlers.services import Services
 from handlers.traffic import TrafficCounter, add_traffic_counter
@@ -45,10 +47,8 @@ def build_bolt_app(
     token_actions.register(app, services)  # extend, rotate, disable/enable/delete now
     extend.register(app, services)  # the extend modal
     breakglass.register(app, services)  # the break-glass form and its post-hoc review
-
-    @app.event("app_home_opened")
-    async def on_home_opened() -> None:
-        """The DM is where the bot talks to people; nothing to do on open."""
+    home.register(app, services)  # the Home tab and its "Show all" modal
+    withdraw.register(app, services)  # Cancel on a request (DM, Home)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:

@@ -11,6 +11,7 @@ class Callback(StrEnum):
     LOADING_MODAL = "regbot.loading"
     EXTEND_MODAL = "regbot.extend"
     BREAKGLASS_MODAL = "regbot.breakglass"
+    HOME_LIST_MODAL = "regbot.home.list"  # "Show all" of one Home section, paged
 
 
 class ActionId(StrEnum):
@@ -37,6 +38,12 @@ class ActionId(StrEnum):
     # break-glass post-hoc review (value: request id)
     BREAKGLASS_ACK = "regbot.breakglass.ack"
     BREAKGLASS_REVOKE = "regbot.breakglass.revoke"
+    # withdrawing a request (DM, Home): value is the request id
+    CANCEL_REQUEST = "regbot.request.cancel"
+    # the Home tab
+    HOME_REQUEST = "regbot.home.request"  # opens the request modal
+    HOME_SHOW_ALL = "regbot.home.all"  # value: a `HomeSection`; opens the paged modal
+    HOME_PAGE = "regbot.home.page"  # in that modal; value: "<section>:<page>"
     # inputs (action ids inside input blocks)
     INPUT = "value"
 
@@ -54,6 +61,17 @@ class BlockId(StrEnum):
     LIFECYCLE_ACTIONS = "lifecycle_actions"  # switched / retry buttons in DMs
     REMINDER_ACTIONS = "reminder_actions"
     BREAKGLASS_ACTIONS = "breakglass_actions"
+
+    HOME_INTRO = "home_intro"
+
+    @staticmethod
+    def home_row(section: str, key: str) -> str:
+        """One item's buttons on Home or its "Show all" modal (unique within the view)."""
+        return f"home_{section}_{key}"[:255]
+
+    @staticmethod
+    def home_more(section: str) -> str:
+        return f"home_more_{section}"
 
     @staticmethod
     def scope_repo(index: int) -> str:

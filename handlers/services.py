@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -15,12 +16,14 @@ from bot.services.breakglass import BreakGlassService
 from bot.services.catalog import RegistryCatalog
 from bot.services.delivery import DeliveryService
 from bot.services.extension import ExtensionApplier
+from bot.services.home import HomeService
 from bot.services.housekeeping import HousekeepingService
 from bot.services.ports import OwnershipRepository
 from bot.services.renewals import Renewals
 from bot.services.requests import RequestService
 from bot.services.rotation import RotationService
 from bot.services.tokens import TokenService
+from bot.services.withdrawal import WithdrawalService
 from handlers.reporting import Reply
 
 
@@ -52,6 +55,23 @@ class LifecycleServices:
     housekeeping: HousekeepingService
 
 
+class HomeUpdates(Protocol):
+    """Republishing Home tabs in the background (`handlers.notifiers.home.HomePublisher`)."""
+
+    def refresh(self, *users: str, registries: Iterable[str] = ()) -> None: ...
+    def opened(self, user: str) -> None: ...
+    async def idle(self) -> None: ...
+    async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class HomeServices:
+    """The Home tab: what it shows, and who gets theirs republished."""
+
+    view: HomeService
+    updates: HomeUpdates
+
+
 @dataclass(frozen=True)
 class Services:
     requests: RequestService
@@ -62,6 +82,8 @@ class Services:
     policy: Policy
     clock: Clock
     lifecycle: LifecycleServices
+    home: HomeServices
+    withdrawals: WithdrawalService
     command: str = "/regtoken"
     # handlers count decisions after the service call: decisions.count_decision(...)
     decisions: DecisionCounter = field(default_factory=NotCounted)
@@ -75,6 +97,14 @@ def ephemeral(respond: AsyncRespond) -> Reply:
         return await respond(response_type="ephemeral", replace_original=False, **body)
 
     return reply
+
+
+def to_clicker(body: dict[str, Any], respond: AsyncRespond | None, client: AsyncWebClient) -> Reply:
+    """Reply to a click where the clicker is: ephemeral under the message clicked, or — for a
+    click on the Home tab or in a modal, which has no response_url — in their DM."""
+    if respond is not None and body.get("response_url"):
+        return ephemeral(respond)
+    return direct(client, str(body["user"]["id"]))
 
 
 def direct(client: AsyncWebClient, user_id: str) -> Reply:

@@ -28,6 +28,11 @@ def test_the_demo_tells_the_whole_story() -> None:
         "[ Extend ]  [ Rotate ]  [ Disable now ]",
         "EXTEND A REGISTRY TOKEN",
         "bea-deploy now expires",
+        "Dana (developer)'s Home tab in regbot",
+        "YOUR TOKENS (1)",
+        "clicks [ Cancel request ] on her Home tab",
+        "Withdrawn by the requester",
+        "withdrawn by you",
         "regbot audit verify: ok",
     ):
         assert seen in out, seen

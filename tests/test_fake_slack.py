@@ -182,6 +182,32 @@ async def test_push_and_publish(client: AsyncWebClient) -> None:
     assert published["hash"] != again["hash"]
 
 
+async def test_publish_keeps_each_users_home_and_refuses_what_slack_refuses(
+    client: AsyncWebClient, fake_slack: FakeSlack
+) -> None:
+    home = {"type": "home", "blocks": [SECTION]}
+    await client.views_publish(user_id="UDEV", view=home)
+    too_many = {"type": "home", "blocks": [SECTION] * 101}
+    too_big = {"type": "home", "blocks": [SECTION] * 90, "private_metadata": "x" * 2999}
+    too_big["blocks"] = [
+        {**SECTION, "block_id": f"b{i}", "text": {"type": "mrkdwn", "text": "x" * 2990}}
+        for i in range(90)
+    ]
+    attempts = {
+        "invalid_arguments": partial(client.views_publish, user_id="UDEV", view=too_many),
+        "view_too_large": partial(client.views_publish, user_id="UDEV", view=too_big),
+    }
+    for error, attempt in attempts.items():
+        with pytest.raises(SlackApiError) as refused:
+            await attempt()
+        assert refused.value.response["error"] == error
+    with pytest.raises(SlackApiError):
+        await client.views_publish(user_id="UDEV", view=MODAL)  # a modal is no Home
+
+    assert fake_slack.home_of("UDEV")["blocks"] == [SECTION]  # the refused ones changed nothing
+    assert [c.payload["user_id"] for c in fake_slack.calls_to("views.publish")] == ["UDEV"] * 4
+
+
 async def test_users_info_and_usergroups(client: AsyncWebClient) -> None:
     user = (await client.users_info(user="UAPP2"))["user"]
     members = (await client.usergroups_users_list(usergroup="SAPPROVERS"))["users"]

@@ -275,3 +275,14 @@ def test_declared_bot_scopes_are_exactly_what_the_calls_need() -> None:
     needed = {SCOPES[m] for m in calls} - {None} | FEATURE_SCOPES
     declared = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     assert declared == needed, f"missing: {needed - declared}, unused: {declared - needed}"
+
+
+def test_the_home_tab_is_on_exactly_when_the_code_publishes_one() -> None:
+    """views.publish needs no scope, but a Home the manifest switched off is never shown, and
+    it is published when app_home_opened arrives: both must be declared with the call."""
+    publishes = "views.publish" in web_api_calls([REPO / "bot", REPO / "handlers"])
+    app_home = MANIFEST["features"]["app_home"]
+    assert app_home["home_tab_enabled"] is publishes
+    events = MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+    if publishes:
+        assert "app_home_opened" in events

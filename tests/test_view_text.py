@@ -83,7 +83,9 @@ def test_a_registry_name_from_ionos_is_text_in_every_request_view() -> None:
 def _mrkdwn(value: object) -> str:
     if isinstance(value, dict):
         own = [value["text"]] if value.get("type") == "mrkdwn" else []
-        top = [value["text"]] if isinstance(value.get("text"), str) else []
+        # a message's fallback `text` is parsed; a plain_text object's `text` never is
+        parsed = isinstance(value.get("text"), str) and value.get("type") != "plain_text"
+        top = [value["text"]] if parsed else []
         return "\n".join([*own, *top, *(_mrkdwn(v) for v in value.values())])
     if isinstance(value, list):
         return "\n".join(_mrkdwn(v) for v in value)

@@ -139,6 +139,14 @@ class FakeSlack:
         """The current state of a view opened, pushed, updated or published through the fake."""
         return self._views.get(view_id)
 
+    def latest_view(self) -> dict[str, Any]:
+        """The view opened, pushed, updated or published last, as the fake keeps it."""
+        return self._views.latest()
+
+    def home_of(self, user_id: str) -> dict[str, Any]:
+        """The Home tab `user_id` sees (the last ``views.publish`` for them)."""
+        return self._views.get("VH" + user_id)
+
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)

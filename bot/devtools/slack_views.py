@@ -3,19 +3,24 @@
 `FakeSlack` (in `bot.devtools.slack`) owns one `FakeViews` and routes the methods to it.
 Like Slack, a ``trigger_id`` can open or push one view only (``exchanged_trigger_id``),
 ``views.update`` with a stale ``hash`` fails with ``hash_conflict``, and a modal whose title,
-submit or close text is over 24 characters, or that has more than 100 blocks, is refused.
+submit or close text is over 24 characters, or that has more than 100 blocks, is refused; so is
+a view over 250 kB (``view_too_large``). ``views.publish`` takes Home views only, one per user
+(``home_of``).
 """
 
 from __future__ import annotations
 
 import copy
 import itertools
+import json
 from typing import Any
 
 from bot.devtools.slack_messages import SlackApiFailure
 
 _TEXT_LIMIT = 24
 _MAX_BLOCKS = 100
+_MAX_BYTES = 250_000  # a bigger view is refused with view_too_large
+_METADATA_MAX = 3000
 _KEPT = (
     "type",
     "title",
@@ -41,6 +46,10 @@ class FakeViews:
 
     def get(self, view_id: str) -> dict[str, Any]:
         return copy.deepcopy(self._views[view_id])
+
+    def latest(self) -> dict[str, Any]:
+        """The view opened, pushed, updated or published last."""
+        return copy.deepcopy(max(self._views.values(), key=lambda v: v["hash"]))
 
     def open(self, payload: dict[str, Any]) -> dict[str, Any]:
         self._take_trigger(payload)
@@ -147,8 +156,12 @@ def _check_limits(view: dict[str, Any]) -> None:
         problems.append("a modal needs a title")
     if len(view.get("blocks") or []) > _MAX_BLOCKS:
         problems.append(f"no more than {_MAX_BLOCKS} blocks")
+    if len(str(view.get("private_metadata") or "")) > _METADATA_MAX:
+        problems.append(f"private_metadata is over {_METADATA_MAX} characters")
     if problems:
         raise _failure("invalid_arguments", problems)
+    if len(json.dumps(view).encode()) > _MAX_BYTES:
+        raise _failure("view_too_large")
 
 
 def _failure(error: str, messages: list[str] | None = None) -> SlackApiFailure:

@@ -17,6 +17,7 @@ class AuditAction(StrEnum):
     DELIVERY_FAILED = "delivery_failed"
     ROLLED_BACK = "rolled_back"  # a created token deleted again because delivery failed
     EXPIRED = "expired"
+    CANCELLED = "cancelled"  # the requester withdrew a pending or approved request
     DISABLED = "disabled"
     ENABLED = "enabled"
     DELETED = "deleted"

@@ -4,7 +4,8 @@
 pending ──approve (quorum reached)──► approved ──collect──► collecting ──► collected
    │                                     │  ▲                   │
    ├──deny──► denied                     │  └──delivery failed──┘ (token deleted again)
-   └──ttl───► expired                    └──claim ttl──► expired
+   ├──ttl───► expired                    ├──claim ttl──► expired
+   └──cancel► cancelled ◄──cancel────────┘  (only the requester withdraws)
 ```
 
 Kinds: NEW asks for a token; EXTEND (a later expiry for ``target_token_id``) is applied by
@@ -149,3 +150,4 @@ class TokenRequest(Frozen):
     escalated_at: datetime | None = None
     escalation_channel: str | None = None
     escalation_ts: str | None = None
+    cancelled_at: datetime | None = None  # withdrawn by the requester

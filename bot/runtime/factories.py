@@ -24,6 +24,7 @@ from bot.services.catalog import RegistryCatalog
 from bot.services.delivery import DeliveryService
 from bot.services.escalation import EscalationService
 from bot.services.extension import ExtensionApplier
+from bot.services.home import HomeService
 from bot.services.housekeeping import HousekeepingService
 from bot.services.reminders import ReminderService
 from bot.services.renewals import Renewals
@@ -31,7 +32,9 @@ from bot.services.requests import RequestService
 from bot.services.rotation import RotationService
 from bot.services.selfservice import SelfService
 from bot.services.tokens import TokenService
+from bot.services.withdrawal import WithdrawalService
 from bot.store.audit import AuditLog
+from bot.store.home import HomeViewers
 from bot.store.housekeeping import HousekeepingStore
 from bot.store.keys import Keys
 from bot.store.locks import RedisLock
@@ -39,11 +42,17 @@ from bot.store.ownership import OwnershipStore
 from bot.store.reminders import SendOnceLedger
 from bot.store.requests import RequestStore
 from bot.store.rules import RulesStore
+from handlers.notifiers.home import HomePublisher
+from handlers.notifiers.home_aware import (
+    HomeAwareLifecycleNotifier,
+    HomeAwareNotifier,
+    HomeAwareReminderNotifier,
+)
 from handlers.notifiers.housekeeping import SlackLifecycleNotifier
 from handlers.notifiers.reminders import SlackReminderNotifier
 from handlers.notifiers.requests import SlackNotifier, SlackUserGroups
 from handlers.notifiers.rules import SlackRulesNotifier
-from handlers.services import LifecycleServices, Services
+from handlers.services import HomeServices, HomeUpdates, LifecycleServices, Services
 
 REGISTRY_CACHE_AGE = timedelta(minutes=5)
 
@@ -57,6 +66,7 @@ class Stores:
     housekeeping: HousekeepingStore
     ledger: SendOnceLedger
     rules: RulesStore
+    home: HomeViewers
 
 
 def build_stores(clients: Clients, keys: Keys) -> Stores:
@@ -70,6 +80,7 @@ def build_stores(clients: Clients, keys: Keys) -> Stores:
         ownership=OwnershipStore(redis, keys),
         housekeeping=HousekeepingStore(redis, keys),
         ledger=SendOnceLedger(redis, keys),
+        home=HomeViewers(redis, keys),
     )
 
 
@@ -83,6 +94,7 @@ class Shared:
     lifecycle_notifier: SlackLifecycleNotifier
     tokens: TokenService
     rules_notifier: SlackRulesNotifier
+    home: HomeServices
 
 
 def build_shared(policy: Policy, clients: Clients, stores: Stores, clock: Clock) -> Shared:
@@ -96,13 +108,22 @@ def build_shared(policy: Policy, clients: Clients, stores: Stores, clock: Clock)
         approvers=approvers,
         clock=clock,
     )
+    home = HomeService(
+        requests=stores.requests,
+        tokens=tokens,
+        approvers=approvers,
+        policy=policy,
+        viewers=stores.home,
+    )
+    homes = HomePublisher(clients.slack, home, clock)  # Home tabs republished as things change
     return Shared(
         approvers=approvers,
         catalog=catalog,
-        notifier=SlackNotifier(clients.slack, clock),
-        lifecycle_notifier=SlackLifecycleNotifier(clients.slack, clock),
+        notifier=HomeAwareNotifier(clients.slack, clock, homes, latest=stores.requests.get),
+        lifecycle_notifier=HomeAwareLifecycleNotifier(clients.slack, clock, homes),
         tokens=tokens,
         rules_notifier=SlackRulesNotifier(clients.slack, clock),
+        home=HomeServices(view=home, updates=homes),
     )
 
 
@@ -165,6 +186,10 @@ def build_services(
         ownership=stores.ownership,
         policy=policy,
         clock=clock,
+        home=shared.home,
+        withdrawals=WithdrawalService(
+            requests=stores.requests, notifier=shared.notifier, clock=clock
+        ),
         command=settings.slack_command,
         decisions=metrics,
         breakglass=build_breakglass(policy, clients, stores, shared, clock),
@@ -239,13 +264,23 @@ def build_lifecycle(
 
 
 def build_reminders(
-    settings: Settings, policy: Policy, clients: Clients, stores: Stores, clock: Clock
+    settings: Settings,
+    policy: Policy,
+    clients: Clients,
+    stores: Stores,
+    clock: Clock,
+    homes: HomeUpdates | None = None,
 ) -> ReminderService:
+    notifier = (
+        SlackReminderNotifier(clients.slack_once, clock)
+        if homes is None
+        else HomeAwareReminderNotifier(clients.slack_once, clock, homes.refresh)
+    )
     return ReminderService(
         api=clients.ionos,
         ownership=stores.ownership,
         ledger=stores.ledger,
-        notifier=SlackReminderNotifier(clients.slack_once, clock),
+        notifier=notifier,
         policy=policy,
         clock=clock,
         audit=stores.audit,

@@ -77,7 +77,9 @@ async def assemble(
     async with open_clients(settings, metrics) as clients:
         stores = build_stores(clients, keys)
         services = build_services(settings, policy, clients, stores, clock, metrics)
-        reminders = build_reminders(settings, policy, clients, stores, clock)
+        reminders = build_reminders(
+            settings, policy, clients, stores, clock, homes=services.home.updates
+        )
         scheduler = build_scheduler(
             policy, clients, stores, services, reminders, clock, metrics, sweep_lock_ttl
         )
@@ -89,22 +91,25 @@ async def assemble(
         )
         inflight = InFlight()
         health = build_health(clients, clock)
-        yield Bot(
-            web_app=make_web_app(
-                bolt, health, metrics=metrics.render, dispatching=inflight.dispatching
-            ),
-            services=services,
-            redis=clients.redis,
-            ionos=clients.ionos,
-            slack=clients.slack,
-            keys=keys,
-            reminders=reminders,
-            scheduler=scheduler,
-            bolt=bolt,
-            health=health,
-            metrics=metrics,
-            inflight=inflight,
-        )
+        try:
+            yield Bot(
+                web_app=make_web_app(
+                    bolt, health, metrics=metrics.render, dispatching=inflight.dispatching
+                ),
+                services=services,
+                redis=clients.redis,
+                ionos=clients.ionos,
+                slack=clients.slack,
+                keys=keys,
+                reminders=reminders,
+                scheduler=scheduler,
+                bolt=bolt,
+                health=health,
+                metrics=metrics,
+                inflight=inflight,
+            )
+        finally:
+            await services.home.updates.aclose()  # the background Home publisher
 
 
 def load_config() -> tuple[Settings, Policy]:

@@ -32,7 +32,8 @@ def relative(at: datetime, now: datetime) -> str:
     elif seconds >= 3600:
         amount = "1 hour"
     else:
-        amount = f"{max(1, round(seconds / 60))} minutes"
+        minutes = max(1, round(seconds / 60))
+        amount = "1 minute" if minutes == 1 else f"{minutes} minutes"
     return f"in {amount}" if ahead else f"{amount} ago"
 
 
@@ -62,8 +63,10 @@ def describe_state(request: TokenRequest) -> str:
             return f"This request was approved{by}{at} and its token has been collected."
         case RequestState.EXPIRED:
             return "This request has expired."
+        case RequestState.CANCELLED if request.review == "revoked":
+            return "This break-glass request was revoked by an approver."
         case RequestState.CANCELLED:
-            return "This request was cancelled."
+            return "This request was withdrawn by the requester."
 
 
 def ionos_failure(error: IonosError, *, outcome: str = "Nothing was changed") -> str:

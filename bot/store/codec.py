@@ -87,6 +87,8 @@ def request_fields(request: TokenRequest, *, expires_at: datetime) -> dict[str, 
         fields["break_glass"] = "1"
     if request.escalated_at is not None:
         fields["escalated_at"] = to_iso(request.escalated_at)
+    if request.cancelled_at is not None:
+        fields["cancelled_at"] = to_iso(request.cancelled_at)
     for name in _OPTIONAL_TEXT:
         value = getattr(request, name)
         if value is not None:
@@ -112,6 +114,7 @@ def request_from_hash(fields: Mapping[str, str], approvals: Sequence[Any]) -> To
         "decided_at": from_iso(fields["decided_at"]) if fields.get("decided_at") else None,
         "break_glass": fields.get("break_glass") == "1",
         "escalated_at": from_iso(fields["escalated_at"]) if fields.get("escalated_at") else None,
+        "cancelled_at": from_iso(fields["cancelled_at"]) if fields.get("cancelled_at") else None,
     }
     for name in _OPTIONAL_TEXT:
         data[name] = fields.get(name) or None

@@ -91,6 +91,12 @@ class Keys:
         """String: a lease (random holder value, PX ttl), e.g. the sweep's single-leader lock."""
         return f"{self._p}:lock:{name}"
 
+    # the Home tab -----------------------------------------------------------------------
+    def home_viewers(self) -> str:
+        """Sorted set: users who opened regbot's Home tab, scored by their last open (epoch
+        ms); only their Home is republished when something of theirs changes."""
+        return f"{self._p}:home:viewers"
+
     # caches -----------------------------------------------------------------------------
     def usergroup_members(self, group_id: str) -> str:
         return f"{self._p}:ugroup:{group_id}"

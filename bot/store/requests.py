@@ -64,7 +64,7 @@ class RequestStore:
         self._hset_if_exists = redis.register_script(source("hset_if_exists"))
         self._steps = {
             step: transition_script(redis, f"request_{step}")
-            for step in ("approve", "deny", "claim", "complete", "release", "expire")
+            for step in ("approve", "deny", "claim", "complete", "release", "expire", "cancel")
         }
 
     # creating and reading -------------------------------------------------------------------
@@ -244,6 +244,14 @@ class RequestStore:
             op_id,
             reason,
             extra_keys=[self._keys.approved_index()],
+        )
+
+    async def cancel(
+        self, request_id: str, *, actor: str, at: datetime, detail: str, op_id: str
+    ) -> Transition:
+        """pending or approved -> cancelled, by the requester only (others refused, audited)."""
+        return await self._step(
+            "cancel", request_id, actor, at, op_id, detail, extra_keys=[self._keys.approved_index()]
         )
 
     async def audit_refusal(

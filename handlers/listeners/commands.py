@@ -16,6 +16,7 @@ from handlers.reporting import reporting
 from handlers.services import Services, ephemeral
 from handlers.views import tokens as views
 from handlers.views.renewals import rotation_asked
+from handlers.views.requester import withdrawn_message
 
 USAGE = {
     "show": "show <registry> <token>",
@@ -28,6 +29,7 @@ USAGE = {
     "list": "list [registry]",
     "request": "request [registry]",
     "breakglass": "breakglass [registry]",
+    "cancel": "cancel [registry] <token name>",
 }
 
 
@@ -77,6 +79,7 @@ async def _run(
         case "disable" | "enable":
             status = TokenStatus.DISABLED if verb == "disable" else TokenStatus.ENABLED
             view = await services.tokens.set_status(user, args[0], args[1], status)
+            services.home.updates.refresh(user, *([view.owner] if view.owner else []))
             return views.token_changed(view, f"{verb}d")
         case "delete":
             return views.confirm_delete(await services.tokens.check_delete(user, *args))
@@ -85,6 +88,10 @@ async def _run(
             return None
         case "rotate":
             return rotation_asked(*await services.lifecycle.asks.ask_rotation(user, *args))
+        case "cancel":
+            if not 1 <= len(args) <= 2:
+                return views.usage_message("Say which request.", usage)
+            return withdrawn_message(await services.withdrawals.cancel_named(user, args))
         case "pending":
             return views.pending_listing(await services.requests.pending_for(user), now)
         case "audit":

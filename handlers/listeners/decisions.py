@@ -12,7 +12,7 @@ from bot.domain.models import RequestKind, RequestState, TokenRequest
 from handlers.ids import ActionId
 from handlers.listeners.modals import grow_request_modal
 from handlers.reporting import reporting
-from handlers.services import Services, decision_outcome, direct, ephemeral
+from handlers.services import Services, decision_outcome, direct, ephemeral, to_clicker
 from handlers.views import tokens as views
 from handlers.views.approval import review_modal
 from handlers.views.requester import collected_message
@@ -27,10 +27,12 @@ def _value(body: dict[str, Any]) -> str:
 
 def register(app: AsyncApp, services: Services) -> None:
     @app.action(ActionId.APPROVE)
-    async def on_approve(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def on_approve(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond | None, client: AsyncWebClient
+    ) -> None:
         await ack()
         user = body["user"]["id"]
-        reply = ephemeral(respond)
+        reply = to_clicker(body, respond, client)  # the channel, /regtoken pending, or Home
         async with reporting(reply, what="approve"):
             request = await services.requests.approve(_value(body), user)
             services.decisions.count_decision(decision_outcome(request))
@@ -39,12 +41,12 @@ def register(app: AsyncApp, services: Services) -> None:
     @app.action(ActionId.REVIEW)
     @app.action(ActionId.DENY)
     async def on_review(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond | None, client: AsyncWebClient
     ) -> None:
         await ack()
         user = body["user"]["id"]
         deny = (body.get("actions") or [{}])[0].get("action_id") == ActionId.DENY
-        async with reporting(ephemeral(respond), what="review"):
+        async with reporting(to_clicker(body, respond, client), what="review"):
             request = await services.requests.request_for_review(_value(body), user)
             owned = await services.ownership.of_user(request.requester)
             existing = [o.token_name for o in owned if o.registry_id == request.ask.registry_id]
@@ -53,13 +55,16 @@ def register(app: AsyncApp, services: Services) -> None:
 
     @app.action(ActionId.COLLECT)
     async def on_collect(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond | None, client: AsyncWebClient
     ) -> None:
         await ack()
         user = body["user"]["id"]
         collected = None
-        async with reporting(ephemeral(respond), what="collect"):
+        # From the DM or from Home: either way the password goes only to an ephemeral message
+        # in the DM (the delivery service posts it there); refusals go to the clicker.
+        async with reporting(to_clicker(body, respond, client), what="collect"):
             collected = await services.delivery.collect(_value(body), user)
+        services.home.updates.refresh(user)  # a new token, or the request as it now stands
         container = body.get("container") or {}
         channel, ts = container.get("channel_id"), container.get("message_ts")
         if collected is None or not (channel and ts):
@@ -77,6 +82,7 @@ def register(app: AsyncApp, services: Services) -> None:
         registry_id, _, token_id = _value(body).partition(":")
         async with reporting(ephemeral(respond), what="delete"):
             view = await services.tokens.delete(user, registry_id, token_id)
+            services.home.updates.refresh(user, *([view.owner] if view.owner else []))
             await respond(replace_original=True, **views.token_changed(view, "deleted"))
 
     @app.action(ActionId.CANCEL_DELETE)

@@ -13,7 +13,7 @@ from bot.ionos.models import TokenStatus
 from handlers.ids import ActionId
 from handlers.listeners.extend import open_extend_modal
 from handlers.reporting import reporting
-from handlers.services import Services, ephemeral
+from handlers.services import Services, ephemeral, to_clicker
 from handlers.views import tokens as views
 from handlers.views.renewals import extension_done, rotation_asked, switched_message
 
@@ -34,33 +34,37 @@ def register(app: AsyncApp, services: Services) -> None:
 
     @app.action(ActionId.EXTEND)
     async def on_extend(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond | None, client: AsyncWebClient
     ) -> None:
         await ack()
-        async with reporting(ephemeral(respond), what="extend"):
+        async with reporting(to_clicker(body, respond, client), what="extend"):
             user, trigger = body["user"]["id"], body["trigger_id"]
             await open_extend_modal(services, client, trigger, user, *_target(body))
 
     @app.action(ActionId.ROTATE)
-    async def on_rotate(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def on_rotate(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond | None, client: AsyncWebClient
+    ) -> None:
         await ack()
-        reply = ephemeral(respond)
+        reply = to_clicker(body, respond, client)  # a reminder DM, or the Home tab
         async with reporting(reply, what="rotate"):
             request, created = await life.asks.ask_rotation(body["user"]["id"], *_target(body))
             await reply(rotation_asked(request, created))
 
     @app.action(ActionId.DISABLE_NOW)
     @app.action(ActionId.ENABLE_NOW)
-    async def on_status(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def on_status(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond | None, client: AsyncWebClient
+    ) -> None:
         await ack()
-        reply = ephemeral(respond)
+        reply = to_clicker(body, respond, client)
         enable = _action(body).get("action_id") == ActionId.ENABLE_NOW
         status = TokenStatus.ENABLED if enable else TokenStatus.DISABLED
         async with reporting(reply, what=f"{status} now"):
             registry_id, token_id = _target(body)
-            view = await services.tokens.set_status(
-                body["user"]["id"], registry_id, token_id, status
-            )
+            user = body["user"]["id"]
+            view = await services.tokens.set_status(user, registry_id, token_id, status)
+            services.home.updates.refresh(user, *([view.owner] if view.owner else []))
             await reply(views.token_changed(view, str(status)))
 
     @app.action(ActionId.DELETE_NOW)

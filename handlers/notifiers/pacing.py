@@ -52,3 +52,39 @@ class ChannelPacer:
             self._next = {c: t for c, t in self._next.items() if t > now}
         if len(self._blocked) > self._remember:
             self._blocked = {c: t for c, t in self._blocked.items() if t > now}
+
+
+class RatePacer:
+    """A token bucket for one Web API method across the workspace (e.g. ``views.publish``,
+    tier 4: 100+ calls a minute): `burst` calls at once, then one every `interval`; after a
+    429 nothing until its Retry-After has passed. Per process, on the injected clock."""
+
+    def __init__(self, clock: Clock, *, interval: timedelta, burst: int) -> None:
+        self._clock = clock
+        self._interval = interval
+        self._burst = burst
+        self._tokens = float(burst)
+        self._stamp = clock.now()
+        self._blocked_until = self._stamp
+
+    async def wait(self) -> None:
+        """Return when a call may go out (waiting on the clock when the bucket is empty)."""
+        while True:
+            now = self._clock.now()
+            if now < self._blocked_until:
+                await self._clock.sleep((self._blocked_until - now).total_seconds())
+                continue
+            self._tokens = min(
+                float(self._burst), self._tokens + (now - self._stamp) / self._interval
+            )
+            self._stamp = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return
+            await self._clock.sleep((1 - self._tokens) * self._interval.total_seconds())
+
+    def block(self, seconds: float) -> None:
+        """Slack said 429 with this Retry-After."""
+        until = self._clock.now() + timedelta(seconds=max(seconds, 1.0))
+        self._blocked_until = max(self._blocked_until, until)
+        self._tokens = 0.0

@@ -8,7 +8,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.clock import Clock
-from bot.domain.models import TokenRequest
+from bot.domain.models import RequestState, TokenRequest
 from bot.services.ports import DeliveredCredentials, RequesterNotice
 from handlers.views.approval import approval_message
 from handlers.views.breakglass import review_message
@@ -30,10 +30,12 @@ class SlackNotifier:
 
     async def update_approval_message(self, request: TokenRequest) -> None:
         now = self._clock.now()
-        if request.escalation_channel and request.escalation_ts:  # the backups' copy
+        channel, ts = request.escalation_channel, request.escalation_ts
+        # the backups' copy, once decided (while pending it still names them, as posted)
+        if channel and ts and request.state is not RequestState.PENDING:
             await self._client.chat_update(
-                channel=request.escalation_channel,
-                ts=request.escalation_ts,
+                channel=channel,
+                ts=ts,
                 **escalation_message(request, (), now),
             )
         if not (request.approval_channel and request.approval_ts):

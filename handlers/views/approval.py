@@ -83,8 +83,11 @@ def outcome_text(request: TokenRequest) -> str:
             return f":hourglass: Approved by {by}{at}, then expired: not collected in time."
         case RequestState.EXPIRED:
             return ":hourglass: Expired: nobody decided in time."
+        case RequestState.CANCELLED if request.review == "revoked":
+            return f":no_entry: Break-glass revoked by {mention(request.reviewed_by or '')}."
         case RequestState.CANCELLED:
-            return ":wastebasket: Cancelled."
+            at = f" at {when(request.cancelled_at)}" if request.cancelled_at else ""
+            return f":wastebasket: Withdrawn by the requester{at}."
         case _:
             count = len(request.approvals)
             return f":hourglass_flowing_sand: Waiting for approval ({count} of {request.quorum})"

@@ -10,6 +10,7 @@ from bot.services.ports import DeliveredCredentials, RequesterNotice
 from bot.services.words import expiry_words, mention, when
 from handlers.ids import ActionId, BlockId
 from handlers.views.blocks import Block, actions, button, context, message, section
+from handlers.views.home_rows import cancel_button
 from handlers.views.rules import decided_by_words
 from handlers.views.text import code, escape, quoted, scope_line
 
@@ -37,7 +38,10 @@ def requester_message(
     match notice:
         case RequesterNotice.PENDING:
             text = f"Your request for {what} is waiting for approval."
-            blocks = [section(f":hourglass_flowing_sand: {text}")]
+            blocks = [
+                section(f":hourglass_flowing_sand: {text}"),
+                actions(BlockId.COLLECT_ACTIONS, [cancel_button(request)]),
+            ]
         case RequesterNotice.APPROVED:
             by = decided_by_words(request)
             text = f"Approved by {by}: {what}."
@@ -56,7 +60,8 @@ def requester_message(
                             ActionId.COLLECT,
                             request.id,
                             style="primary",
-                        )
+                        ),
+                        cancel_button(request),
                     ],
                 ),
                 context("The password is shown once, here, to you alone. Have a safe place ready."),
@@ -71,6 +76,15 @@ def requester_message(
             text = f"Your request for {what} expired."
             blocks = [section(f":hourglass: {text} Ask again with `/regtoken request`.")]
     return message(text, blocks)
+
+
+def withdrawn_message(request: TokenRequest) -> dict[str, Any]:
+    """The answer to a Cancel: what was withdrawn (it replaces the DM's buttons)."""
+    text = (
+        f"You withdrew your request for {code(request.ask.token_name)} on "
+        f"*{escape(request.ask.registry_name)}*. The approvers see it was withdrawn."
+    )
+    return message(text, [section(f":wastebasket: {text}")])
 
 
 def collected_message(request: TokenRequest) -> dict[str, Any]:

@@ -32,6 +32,7 @@ def help_message(command: str) -> dict[str, Any]:
         f"`{c} rotate <registry> <token>` — ask for a successor with the same scopes",
         f"`{c} pending` — requests waiting for your decision",
         f"`{c} breakglass [registry]` — emergency token, self-approved, alerted and reviewed",
+        f"`{c} cancel <token name>` — withdraw your pending or approved request",
         f"`{c} audit [registry [token]]` — the latest audit entries (approvers)",
         f"`{c} help` — this message",
     ]
@@ -43,7 +44,7 @@ def help_message(command: str) -> dict[str, Any]:
     ]
     verbs = [
         "request", "list", "show", "disable", "enable", "delete", "extend", "rotate",
-        "pending", "breakglass", "audit", "help",
+        "pending", "breakglass", "cancel", "audit", "help",
     ]  # fmt: skip
     return message("regbot commands: " + ", ".join(verbs), blocks)
 

@@ -243,8 +243,12 @@ async def test_a_member_gets_one_answer_for_missing_and_not_theirs_without_a_wal
 # -- refusals when Slack cannot say who approves -----------------------------------------------
 
 
-async def test_a_click_is_refused_and_audited_when_the_group_lookup_fails(rig: Harness) -> None:
+async def test_a_click_is_refused_and_audited_when_the_group_lookup_fails(
+    rig: Harness, clock: FakeClock
+) -> None:
     request_id = await submitted(rig)
+    # announcing it (and refreshing the approvers' Home tabs) may have cached the group
+    clock.advance(timedelta(seconds=rig.bot.services.policy.usergroup_cache_seconds + 1))
     rig.slack.fail("usergroups.users.list", error="ratelimited", times=5)
     await rig.click(ActionId.APPROVE, "UAPP1", request_id)
     assert "could not check" in last_reply(rig)

@@ -218,3 +218,41 @@ class Harness:
         made = [t for t in self.ionos.tokens(registry_id) if t.name == name]
         assert made, f"no token {name} on {registry} after collecting"
         return made[0].id
+
+    # -- the Home tab ----------------------------------------------------------------------
+
+    async def homes_settled(self) -> None:
+        """Listener work done, then every Home republish it caused (a background worker)."""
+        await self.settle()
+        await self.bot.services.home.updates.idle()
+
+    def homes_published(self, user: str) -> list[dict[str, Any]]:
+        """Every Home view published to `user`, oldest first."""
+        calls = [c for c in self.calls("views.publish") if c.payload.get("user_id") == user]
+        return [c.payload["view"] for c in calls]
+
+    def home(self, user: str) -> dict[str, Any]:
+        """The Home `user` sees now (as the Slack stand-in keeps it)."""
+        return self.slack.home_of(user)
+
+    def has_home(self, user: str) -> bool:
+        """Whether Slack (the stand-in) has taken a Home view for `user`."""
+        try:
+            self.slack.home_of(user)
+        except KeyError:
+            return False
+        return True
+
+    async def open_home(self, user: str) -> dict[str, Any]:
+        reply = await self.driver.event({"type": "app_home_opened", "user": user, "tab": "home"})
+        assert reply.status == 200, reply.text
+        await self.homes_settled()
+        return self.home(user)
+
+    async def click_home(self, action_id: str, user: str, value: str) -> Any:
+        """A click on a button of `user`'s Home tab (no response_url, as from Slack)."""
+        reply = await self.driver.block_action(
+            action_id, user_id=user, value=value, view=self.home(user)
+        )
+        await self.homes_settled()
+        return reply

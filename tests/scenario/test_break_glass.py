@@ -153,5 +153,5 @@ async def test_revoking_before_collection_cancels_it(harness: Harness) -> None:
     await harness.click(ActionId.BREAKGLASS_REVOKE, "UAPP2", request_id)
     assert (await harness.bot.services.requests.get(request_id)).state is RequestState.CANCELLED
     await harness.collect("UDEV", request_id)
-    assert "cancelled" in harness.text_of(harness.responses()[-1])
+    assert "revoked" in harness.text_of(harness.responses()[-1])
     assert harness.ionos.tokens(harness.registries["team-registry"].id) == []

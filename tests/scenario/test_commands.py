@@ -25,6 +25,7 @@ SUBCOMMANDS = (
     "rotate",
     "pending",
     "breakglass",
+    "cancel",
     "audit",
     "help",
 )

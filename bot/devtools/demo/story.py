@@ -40,6 +40,9 @@ class Story:
             return f"{user} sees, only for them, in their DM with regbot"
         if call.method == RESPONSE_URL:
             return f"{PEOPLE[actor]} sees, only for them"
+        if call.method == "views.publish":
+            user = PEOPLE.get(str(call.payload.get("user_id")), "?")
+            return f"{user}'s Home tab in regbot (the app's page in Slack's sidebar)"
         if call.method.startswith("views."):
             return f"{PEOPLE[actor]} sees a form"
         where = CHANNELS.get(channel) or PEOPLE.get(channel.removeprefix("D")) or channel
@@ -61,6 +64,7 @@ class Story:
                 "chat.postEphemeral",
                 "views.open",
                 "views.update",
+                "views.publish",
                 RESPONSE_URL,
             ):
                 continue
@@ -111,6 +115,26 @@ class Story:
             raise RuntimeError(f"the form was refused: {reply.json['errors']}")
         await self.world.settle()
         self.show_new(user)
+
+    async def open_home(self, user: str) -> None:
+        self.say(f"  {PEOPLE[user]} opens regbot's Home tab")
+        await self.world.driver.event({"type": "app_home_opened", "user": user, "tab": "home"})
+        await self.world.settle()
+        self.show_new(user)
+
+    async def click_home(self, user: str, label: str, action: str, value: str) -> None:
+        self.say(f"  {PEOPLE[user]} clicks [ {label} ] on her Home tab")
+        home = self.world.slack.home_of(user)
+        await self.world.driver.block_action(action, user_id=user, value=value, view=home)
+        await self.world.settle()
+        self.show_new(user)
+
+    def home_button(self, user: str, action: str) -> str:
+        for block in self.world.slack.home_of(user).get("blocks") or []:
+            for element in block.get("elements") or []:
+                if element.get("action_id") == action:
+                    return str(element["value"])
+        raise RuntimeError(f"no {action} button on the Home of {user}")
 
     # -- reading what happened ------------------------------------------------------------
 
@@ -203,7 +227,28 @@ async def play(world: World, out: TextIO) -> int:
         else "  IONOS: bea-deploy has no expiry"
     )
 
-    story.step(6, "The audit trail, and its hash chain.")
+    story.step(6, "Dana opens regbot's Home tab: her token and her requests, nothing secret.")
+    await story.open_home("UDANA")
+
+    story.step(7, "Dana asks for a prod pull token, then withdraws it from her Home tab.")
+    await story.command("UDANA", "request prod-registry")
+    await story.submit(
+        "UDANA",
+        Callback.REQUEST_MODAL,
+        story.last_view(),
+        {
+            BlockId.REGISTRY: {ActionId.REGISTRY: select_value(prod.id)},
+            BlockId.TOKEN_NAME: {ActionId.INPUT: text_value("dana-prod-pull")},
+            BlockId.scope_repo(0): {ActionId.INPUT: text_value("team/app")},
+            BlockId.scope_actions(0): {ActionId.INPUT: checkboxes(["pull"])},
+            BlockId.EXPIRY: {ActionId.INPUT: date_value(expiry)},
+            BlockId.REASON: {ActionId.INPUT: text_value("debugging a prod image")},
+        },
+    )
+    request_id = story.home_button("UDANA", ActionId.CANCEL_REQUEST)
+    await story.click_home("UDANA", "Cancel request", ActionId.CANCEL_REQUEST, request_id)
+
+    story.step(8, "The audit trail, and its hash chain.")
     audit = AuditLog(world.bot.redis, world.bot.keys)
     entries = list(reversed(await audit.latest(50)))
     for entry in entries:

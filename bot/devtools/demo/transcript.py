@@ -22,7 +22,7 @@ _BOLD = re.compile(r"(?<![\w*])\*(\S(?:[^*\n]*\S)?)\*(?![\w*])")
 def _clean(text: str) -> str:
     """Slack mrkdwn to plain text: bold markers, code ticks and quotes go; a lone * stays."""
     text = _BOLD.sub(r"\1", text)
-    for old, new in (("```", ""), ("`", ""), ("&gt;", ">")):
+    for old, new in (("```", ""), ("`", ""), ("&gt;", ">"), ("&lt;", "<"), ("&amp;", "&")):
         text = text.replace(old, new)
     return text
 
@@ -68,6 +68,8 @@ def render_call(method: str, payload: dict[str, Any]) -> list[str]:
         view = payload.get("view") or {}
         if isinstance(view, str):
             view = json.loads(view)
+        if view.get("type") == "home":
+            return ["(Home tab)", *render_blocks(view.get("blocks") or [])]
         title = _text(view.get("title"))
         return [f"(modal) {title}", *render_blocks(view.get("blocks") or [])]
     if blocks:

@@ -56,8 +56,9 @@ class World:
     redis_notice: str
 
     async def settle(self) -> None:
-        """Wait for the work the bot does after each ack."""
+        """Wait for the work the bot does after each ack (and the Home tabs it republishes)."""
         await self.bot.inflight.drain(grace=20)
+        await self.bot.services.home.updates.idle()
 
 
 @contextlib.asynccontextmanager

@@ -76,6 +76,8 @@ local function stale_detail()
     return 'already being collected since ' .. field('claimed_at')
   elseif STATE == 'collected' then
     return 'already collected at ' .. field('collected_at')
+  elseif STATE == 'cancelled' then
+    return 'already withdrawn by the requester at ' .. field('cancelled_at')
   end
   return 'already ' .. STATE
 end
