@@ -140,3 +140,5 @@ class TokenRequest(Frozen):
     approval_channel: str | None = None
     approval_ts: str | None = None
     requester_channel: str | None = None
+    version: int = Field(default=0, ge=0)  # bumped by every narrowing of the ask
+    create_attempted_at: datetime | None = None  # the first collect click (before IONOS)

@@ -88,6 +88,7 @@ class RegistryPolicy(_Section):
     max_expiry_days: Count
     default_expiry_days: Count
     quorum: Quorum = Quorum()
+    max_open_requests_per_user: Count = 5
 
     @model_validator(mode="after")
     def _default_within_max(self) -> RegistryPolicy:
@@ -125,6 +126,8 @@ class RegistryDefaults(_Section):
     max_expiry_days: Count = 90
     default_expiry_days: Count = 30
     quorum: Quorum = Quorum()
+    # requests one person may have waiting for approval on a registry at once
+    max_open_requests_per_user: Count = 5
 
 
 class RegistryOverride(_Section):
@@ -135,6 +138,7 @@ class RegistryOverride(_Section):
     max_expiry_days: Count | None = None
     default_expiry_days: Count | None = None
     quorum: QuorumOverride | None = None
+    max_open_requests_per_user: Count | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -21,6 +21,8 @@ from bot.services.catalog import RegistryCatalog
 from bot.services.delivery import DeliveryService
 from bot.services.extension import ExtensionApplier
 from bot.services.housekeeping import HousekeepingService
+from bot.services.orphans import LostCreates
+from bot.services.owner_notices import OwnerNotices
 from bot.services.reminders import ReminderService
 from bot.services.renewals import Renewals
 from bot.services.requests import RequestService
@@ -34,6 +36,7 @@ from bot.store.ownership import OwnershipStore
 from bot.store.reminders import SendOnceLedger
 from bot.store.requests import RequestStore
 from handlers.notifiers.housekeeping import SlackLifecycleNotifier
+from handlers.notifiers.owners import SlackOwnerNotifier
 from handlers.notifiers.reminders import SlackReminderNotifier
 from handlers.notifiers.requests import SlackNotifier, SlackUserGroups
 from handlers.services import LifecycleServices, Services
@@ -72,11 +75,13 @@ class Shared:
     notifier: SlackNotifier
     lifecycle_notifier: SlackLifecycleNotifier
     tokens: TokenService
+    owners: OwnerNotices  # DMs a token's owner when an approver changed their token
 
 
 def build_shared(policy: Policy, clients: Clients, stores: Stores, clock: Clock) -> Shared:
     approvers = ApproverDirectory(policy, SlackUserGroups(clients.slack), clock)
     catalog = RegistryCatalog(clients.ionos, clock, max_age=REGISTRY_CACHE_AGE)
+    owners = OwnerNotices(SlackOwnerNotifier(clients.slack), stores.audit, clock)
     tokens = TokenService(
         api=clients.ionos,
         catalog=catalog,
@@ -84,6 +89,7 @@ def build_shared(policy: Policy, clients: Clients, stores: Stores, clock: Clock)
         audit=stores.audit,
         approvers=approvers,
         clock=clock,
+        owners=owners,
     )
     return Shared(
         approvers=approvers,
@@ -91,6 +97,7 @@ def build_shared(policy: Policy, clients: Clients, stores: Stores, clock: Clock)
         notifier=SlackNotifier(clients.slack, clock),
         lifecycle_notifier=SlackLifecycleNotifier(clients.slack, clock),
         tokens=tokens,
+        owners=owners,
     )
 
 
@@ -112,6 +119,7 @@ def build_services(
         notifier=shared.lifecycle_notifier,
         policy=policy,
         clock=clock,
+        owners=shared.owners,
     )
     extension = ExtensionApplier(
         requests=stores.requests,
@@ -142,6 +150,14 @@ def build_services(
             notifier=shared.notifier,
             clock=clock,
             ownership=stores.ownership,
+            audit=stores.audit,
+            lost=LostCreates(
+                api=clients.ionos,
+                names=stores.requests,
+                ownership=stores.ownership,
+                audit=stores.audit,
+                clock=clock,
+            ),
             rotations=rotation,
         ),
         tokens=shared.tokens,
@@ -177,6 +193,7 @@ def build_lifecycle(
             api=clients.ionos,
             policy=policy,
             clock=clock,
+            owners=shared.owners,
         ),
         extension=extension,
         rotation=rotation,

@@ -14,6 +14,7 @@ from bot.domain.audit import Refusal
 from bot.domain.clock import Clock
 from bot.domain.errors import (
     AlreadyDecided,
+    ChangedMeanwhile,
     InvalidForm,
     NotAllowed,
     NotAnApprover,
@@ -34,7 +35,7 @@ from bot.services.ports import (
     RequestRepository,
     Transitioned,
 )
-from bot.services.words import describe_state
+from bot.services.words import changed_meanwhile, describe_state
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,9 @@ class RequestService:
             approval_channel=rules.approval_channel,
         )
         ttl = self._policy.request_ttl
-        return await self._requests.create(request, nonce=nonce, ttl=ttl)
+        return await self._requests.create(
+            request, nonce=nonce, ttl=ttl, max_open=rules.max_open_requests_per_user
+        )
 
     async def announce(self, request: TokenRequest) -> None:
         """Post the request to its approvers and tell the requester it is pending."""
@@ -149,15 +152,27 @@ class RequestService:
             raise UnknownRequest("That request no longer exists (it may have expired).")
         return request
 
-    async def check_review(self, request: TokenRequest, actor: str, review: ReviewForm) -> None:
+    async def check_review(
+        self,
+        request: TokenRequest,
+        actor: str,
+        review: ReviewForm,
+        *,
+        seen_version: int | None = None,
+    ) -> None:
         """Validate an approval modal before its ack: a decision, a comment to deny, and a
-        narrowing that is really narrower (a widening attempt is refused and audited)."""
+        narrowing that is really narrower (a widening attempt is refused and audited), made
+        from the request as it is now (`ChangedMeanwhile` when another approver narrowed it
+        since the modal was opened)."""
+        if seen_version is not None and seen_version != request.version:
+            raise await self._changed(request, actor, f"review made from version {seen_version}")
         if review.decision not in ("approve", "deny"):
             raise InvalidForm({"decision": "Choose approve or deny."})
         if review.decision == "deny":
             if not review.comment.strip():
                 raise InvalidForm({"comment": "Say why you deny it: the requester reads this."})
             return
+        await self._scopes_stay_for_extension(request, actor, review)
         try:
             narrow_ask(request.ask, review, now=self._clock.now())
         except WiderThanRequested as exc:
@@ -171,11 +186,23 @@ class RequestService:
             raise
 
     async def approve(
-        self, request_id: str, actor: str, review: ReviewForm | None = None
+        self,
+        request_id: str,
+        actor: str,
+        review: ReviewForm | None = None,
+        *,
+        seen_version: int | None = None,
     ) -> TokenRequest:
+        """Approve, narrowing as `review` says. The narrowing is made from the request read
+        here and applied only if the request is still that version in Redis (another approver
+        may narrow it while this one waits on Slack): else `ChangedMeanwhile`, with the request
+        as it is now — a narrowing never puts back what another approver took away."""
         request = await self._decidable(request_id, actor)
+        if seen_version is not None and seen_version != request.version:
+            raise await self._changed(request, actor, f"review made from version {seen_version}")
         ask, narrowed = None, ""
         if review is not None:
+            await self._scopes_stay_for_extension(request, actor, review)
             ask, narrowed = narrow_ask(request.ask, review, now=self._clock.now())
         comment = review.comment.strip() if review and review.comment.strip() else None
         result = await self._requests.approve(
@@ -185,9 +212,48 @@ class RequestService:
             ask=ask if narrowed else None,
             narrowed=narrowed or None,
             comment=comment,
+            version=request.version if narrowed else None,
             op_id=uuid.uuid4().hex,
         )
+        if result.refusal is Refusal.STALE_VIEW and result.request is not None:
+            now = self._clock.now()
+            raise ChangedMeanwhile(changed_meanwhile(result.request, now), result.request)
         return await self._after_decision(result, actor)
+
+    async def _changed(self, current: TokenRequest, actor: str, detail: str) -> ChangedMeanwhile:
+        await self._requests.audit_refusal(
+            current.id,
+            actor=actor,
+            at=self._clock.now(),
+            refusal=Refusal.STALE_VIEW,
+            detail=f"{detail}; the request is at version {current.version}",
+        )
+        return ChangedMeanwhile(changed_meanwhile(current, self._clock.now()), current)
+
+    async def _scopes_stay_for_extension(
+        self, request: TokenRequest, actor: str, review: ReviewForm
+    ) -> None:
+        """An extension sets a new expiry on an existing token; its scopes are not changed
+        (the review modal does not offer it), so a submission that unticks one is refused
+        rather than shown as applied."""
+        if request.kind is not RequestKind.EXTEND or not review.scope_actions:
+            return
+        asked = [sorted(a.value for a in s.actions) for s in request.ask.scopes]
+        if [sorted(raw) for raw in review.scope_actions] == asked:
+            return
+        await self._requests.audit_refusal(
+            request.id,
+            actor=actor,
+            at=self._clock.now(),
+            refusal=Refusal.EXTENSION_SCOPES,
+            detail="an extension only sets the expiry; its scopes cannot be narrowed",
+        )
+        raise InvalidForm(
+            {
+                "scope_actions_0": "An extension only sets a new expiry; it cannot change the "
+                "token's scopes. Approve the expiry, or deny and ask for a rotation instead."
+            }
+        )
 
     async def deny(self, request_id: str, actor: str, comment: str) -> TokenRequest:
         await self._decidable(request_id, actor)

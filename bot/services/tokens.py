@@ -1,7 +1,8 @@
 """Looking after existing tokens: list, show, disable, enable, delete, and the audit trail.
 
 Allowed for a token's owner (from the ownership records) and its registry's approvers;
-every refusal and every change is audited.
+every refusal and every change is audited, and an owner whose token an approver changed is told
+by DM (`OwnerNotices`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ from bot.ionos.errors import IonosError, NotFound
 from bot.ionos.models import Registry, Token, TokenPatch, TokenStatus
 from bot.services.approvers import ApproverDirectory
 from bot.services.catalog import RegistryCatalog
-from bot.services.ports import AuditRecord, AuditTrail, OwnershipRepository, TokensApi
+from bot.services.owner_notices import OwnerNotices
+from bot.services.ports import (
+    AuditRecord,
+    AuditTrail,
+    OwnerChange,
+    OwnershipRepository,
+    TokensApi,
+)
 from bot.services.singleflight import SingleFlight
 
 LIST_LIMIT = 200
@@ -52,7 +60,9 @@ class TokenService:
         audit: AuditTrail,
         approvers: ApproverDirectory,
         clock: Clock,
+        owners: OwnerNotices | None = None,
     ) -> None:
+        self._owners = owners
         self._api = api
         self._catalog = catalog
         self._ownership = ownership
@@ -153,6 +163,7 @@ class TokenService:
             await self._record(view, actor, action, Outcome.FAILED, exc.summary)
             raise ServiceUnavailable(f"IONOS could not {verb} the token: {exc.summary}") from None
         await self._record(view, actor, action, Outcome.OK, "")
+        await self._tell_owner(view, actor, f"{verb}d")
         return TokenView(view.registry, token, view.owner)
 
     async def delete(self, actor: str, registry_ref: str, token_ref: str) -> TokenView:
@@ -166,7 +177,14 @@ class TokenService:
             raise ServiceUnavailable(f"IONOS could not delete the token: {exc.summary}") from None
         await self._record(view, actor, AuditAction.DELETED, Outcome.OK, "")
         await self._ownership.forget(view.token.id)
+        await self._tell_owner(view, actor, "deleted")
         return view
+
+    async def _tell_owner(self, view: TokenView, actor: str, what: str) -> None:
+        if self._owners is None or view.owner is None:
+            return
+        change = OwnerChange(view.owner, actor, view.registry.name, view.token.name, what)
+        await self._owners.tell(change, registry_id=view.registry.id, token_id=view.token.id)
 
     async def _record(
         self, view: TokenView, actor: str, action: AuditAction, outcome: Outcome, detail: str

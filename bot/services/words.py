@@ -67,3 +67,18 @@ def describe_state(request: TokenRequest) -> str:
             return "This request has expired."
         case RequestState.CANCELLED:
             return "This request was cancelled."
+
+
+def ask_words(request: TokenRequest, now: datetime) -> str:
+    """What a request asks for now, on one line: its scopes and its expiry."""
+    scopes = "; ".join(scope_words(s) for s in request.ask.scopes)
+    return f"{scopes}; expires {expiry_words(request.ask.expiry, now)}"
+
+
+def changed_meanwhile(request: TokenRequest, now: datetime) -> str:
+    """Why an approval made from an older version of the request was not recorded."""
+    return (
+        "Another approver narrowed this request while you were deciding, so your decision was "
+        f"not recorded. It now asks for {ask_words(request, now)}. Review it again to decide "
+        "on what it asks now."
+    )

@@ -101,6 +101,10 @@ def request_from_hash(fields: Mapping[str, str], approvals: Sequence[Any]) -> To
             for user, score in zip(flat[::2], flat[1::2], strict=True)
         ],
         "decided_at": from_iso(fields["decided_at"]) if fields.get("decided_at") else None,
+        "version": int(fields.get("version") or "0"),
+        "create_attempted_at": (
+            from_iso(fields["create_attempted_at"]) if fields.get("create_attempted_at") else None
+        ),
     }
     for name in _OPTIONAL_TEXT:
         data[name] = fields.get(name) or None

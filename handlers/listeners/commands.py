@@ -26,6 +26,7 @@ USAGE = {
     "audit": "audit [registry [token]]",
     "list": "list [registry]",
     "request": "request [registry]",
+    "pending": "pending [page]",
 }
 
 
@@ -56,8 +57,10 @@ async def _run(
     now = services.clock.now()
     usage = f"{services.command} {USAGE.get(verb, '')}"
     pair = verb in ("show", "disable", "enable", "delete", "extend", "rotate")
-    if (pair and len(args) != 2) or (verb in ("list", "request") and len(args) > 1):
+    if (pair and len(args) != 2) or (verb in ("list", "request", "pending") and len(args) > 1):
         return views.usage_message("That is not quite right.", usage)
+    if verb == "pending" and args and not args[0].isdigit():
+        return views.usage_message("The page is a number.", usage)
     if verb == "audit" and len(args) > 2:
         return views.usage_message("Too many words.", usage)
     match verb:
@@ -81,7 +84,9 @@ async def _run(
         case "rotate":
             return rotation_asked(*await services.lifecycle.asks.ask_rotation(user, *args))
         case "pending":
-            return views.pending_listing(await services.requests.pending_for(user), now)
+            waiting = await services.requests.pending_for(user)
+            page = int(args[0]) if args else 1
+            return views.pending_listing(waiting, now, page=page, command=services.command)
         case "audit":
             entries = await services.tokens.audit_trail(user, *args)
             names = {r.id: r.name for r in services.catalog.cached() or []}

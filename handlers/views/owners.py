@@ -1,0 +1,21 @@
+"""The DM a token's owner gets when an approver changed their token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.services.ports import OwnerChange
+from bot.services.words import mention
+from handlers.views.blocks import context, message, section
+
+
+def owner_change_message(change: OwnerChange) -> dict[str, Any]:
+    who = mention(change.actor) if change.actor[:1] in ("U", "W") else change.actor
+    text = f"{who} {change.what} your token `{change.token_name}` on *{change.registry_name}*."
+    return message(
+        text,
+        [
+            section(f":information_source: {text}"),
+            context("Approvers can do this to any token of their registries; it is audited."),
+        ],
+    )
