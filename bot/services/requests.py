@@ -35,7 +35,9 @@ from bot.services.ports import (
     RequestRepository,
     Transitioned,
 )
-from bot.services.words import changed_meanwhile, describe_state
+from bot.services.review import changed_meanwhile, scopes_stay_for_extension
+from bot.services.words import changed_meanwhile as changed_words
+from bot.services.words import describe_state
 
 log = logging.getLogger(__name__)
 
@@ -217,43 +219,16 @@ class RequestService:
         )
         if result.refusal is Refusal.STALE_VIEW and result.request is not None:
             now = self._clock.now()
-            raise ChangedMeanwhile(changed_meanwhile(result.request, now), result.request)
+            raise ChangedMeanwhile(changed_words(result.request, now), result.request)
         return await self._after_decision(result, actor)
 
     async def _changed(self, current: TokenRequest, actor: str, detail: str) -> ChangedMeanwhile:
-        await self._requests.audit_refusal(
-            current.id,
-            actor=actor,
-            at=self._clock.now(),
-            refusal=Refusal.STALE_VIEW,
-            detail=f"{detail}; the request is at version {current.version}",
-        )
-        return ChangedMeanwhile(changed_meanwhile(current, self._clock.now()), current)
+        return await changed_meanwhile(self._requests, self._clock, current, actor, detail)
 
     async def _scopes_stay_for_extension(
         self, request: TokenRequest, actor: str, review: ReviewForm
     ) -> None:
-        """An extension sets a new expiry on an existing token; its scopes are not changed
-        (the review modal does not offer it), so a submission that unticks one is refused
-        rather than shown as applied."""
-        if request.kind is not RequestKind.EXTEND or not review.scope_actions:
-            return
-        asked = [sorted(a.value for a in s.actions) for s in request.ask.scopes]
-        if [sorted(raw) for raw in review.scope_actions] == asked:
-            return
-        await self._requests.audit_refusal(
-            request.id,
-            actor=actor,
-            at=self._clock.now(),
-            refusal=Refusal.EXTENSION_SCOPES,
-            detail="an extension only sets the expiry; its scopes cannot be narrowed",
-        )
-        raise InvalidForm(
-            {
-                "scope_actions_0": "An extension only sets a new expiry; it cannot change the "
-                "token's scopes. Approve the expiry, or deny and ask for a rotation instead."
-            }
-        )
+        await scopes_stay_for_extension(self._requests, self._clock, request, actor, review)
 
     async def deny(self, request_id: str, actor: str, comment: str) -> TokenRequest:
         await self._decidable(request_id, actor)

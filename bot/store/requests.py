@@ -27,18 +27,18 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.domain.audit import AuditAction, Outcome, Refusal
-from bot.domain.errors import NameTaken, TooManyOpen, UnknownRequest
-from bot.domain.models import RequestKind, RequestState, TokenAsk, TokenRequest
+from bot.domain.errors import UnknownRequest
+from bot.domain.models import RequestState, TokenAsk, TokenRequest
 from bot.store.audit import AuditLog
-from bot.store.codec import as_str, ms, request_fields, request_from_hash, to_iso, to_ms
+from bot.store.codec import as_str, ms, request_from_hash, to_iso, to_ms
+from bot.store.creation import RequestCreator
 from bot.store.keys import Keys
-from bot.store.scripts import audit_script, source, transition_script
+from bot.store.scripts import source, transition_script
 from bot.store.transitions import Stepper, Transition
 
 __all__ = ["SYSTEM_ACTOR", "RequestStore", "Transition"]
 
 SYSTEM_ACTOR = "regbot"
-USER_INDEX_SIZE = 200
 PAGE = 100  # ids read per round trip when walking an index
 
 
@@ -56,10 +56,11 @@ class RequestStore:
         self._keys = keys
         self._maxlen = audit_maxlen
         self._retention_ms = ms(retention)
-        self._grace = grace
         self._audit = AuditLog(redis, keys, maxlen=audit_maxlen)
         self._stepper = Stepper(keys, audit_maxlen, self._retention_ms)
-        self._create = audit_script(redis, "request_create")
+        self._creator = RequestCreator(
+            redis, keys, audit_maxlen=audit_maxlen, retention_ms=self._retention_ms, grace=grace
+        )
         self._hset_if_exists = redis.register_script(source("hset_if_exists"))
         self._steps = {
             step: transition_script(redis, f"request_{step}")
@@ -75,71 +76,14 @@ class RequestStore:
         ttl: timedelta,
         max_open: int | None = None,
     ) -> tuple[TokenRequest, bool]:
-        """Store a new pending request once per nonce.
+        """Store a new pending request once per nonce (`bot.store.creation`: the token name is
+        reserved, `max_open` counted, in the same step; `NameTaken` / `TooManyOpen` otherwise).
 
         Returns ``(stored request, created)``. A nonce already used returns the request it made
         and ``False`` — unless that request has this request's id: then this is our own call
         arriving twice (a redis-py retry), and the answer is ``True``.
-
-        In the same atomic step the token name is reserved on the registry for this request
-        (not for an extension, which makes no token): `NameTaken` when another open request or
-        a token made through regbot holds it. With `max_open`, `TooManyOpen` when the requester
-        already has that many requests waiting for approval on the registry. Both refusals
-        are audited and store nothing.
         """
-        if request.state is not RequestState.PENDING or request.approvals:
-            raise ValueError("a new request is pending and has no approvals")
-        ask = request.ask
-        reserve = request.kind is not RequestKind.EXTEND
-        name_key = self._keys.name_claim(ask.registry_id, ask.token_name)
-        open_key = self._keys.user_open(request.requester, ask.registry_id)
-        fields = request_fields(request, expires_at=request.created_at + ttl)
-        fields["open_key"] = open_key
-        if reserve:
-            fields["name_key"] = name_key
-        flat = [item for pair in fields.items() for item in pair]
-        args: list[Any] = [
-            request.id,
-            ms(ttl + self._grace),
-            ms(ttl),
-            to_ms(request.created_at),
-            self._maxlen,
-            self._retention_ms,
-            USER_INDEX_SIZE,
-            "1",
-            request.requester,
-            to_iso(request.created_at),
-            request.ask.registry_id,
-            f"{request.kind} token {request.ask.token_name} on {request.ask.registry_name}",
-            "1" if reserve else "0",
-            "" if max_open is None else max_open,
-            *flat,
-        ]
-        keys = [
-            self._keys.request(request.id),
-            self._keys.audit_stream(),
-            self._keys.audit_head(),
-            self._keys.pending_index(),
-            self._keys.submission(nonce),
-            self._keys.user_requests(request.requester),
-            name_key,
-            open_key,
-        ]
-        status, stored_id = await self._create(keys=keys, args=args)
-        if int(status) == 2:
-            raise NameTaken(
-                f"`{ask.token_name}` is taken on {ask.registry_name}: another request or a "
-                "token made through regbot uses that name. Pick another name.",
-                field="token_name",
-            )
-        if int(status) == 3:
-            raise TooManyOpen(
-                f"You already have {as_str(stored_id)} requests waiting for approval on "
-                f"{ask.registry_name}, the most allowed at once. Ask again once one of them "
-                "is decided or has expired.",
-                field="registry",
-            )
-        stored_id = as_str(stored_id)
+        stored_id = await self._creator.create(request, nonce=nonce, ttl=ttl, max_open=max_open)
         stored = await self.get(stored_id)
         if stored is None:
             raise UnknownRequest("that request is no longer available; please ask again")
