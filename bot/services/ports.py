@@ -95,6 +95,7 @@ class OwnerChange:
     registry_name: str
     token_name: str
     what: str  # "disabled", "enabled", "deleted", "asked to rotate", ...
+    note: str = ""  # one more sentence, e.g. where the successor of a rotated token went
 
 
 class OwnerNotifier(Protocol):

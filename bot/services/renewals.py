@@ -155,8 +155,10 @@ class Renewals:
             except NameTaken:  # another open request holds the name: take the next one
                 continue
             if created and self._owners is not None and view.owner is not None:
-                what = f"asked to rotate (its successor `{name}` would go to them)"
-                change = OwnerChange(view.owner, actor, view.registry.name, view.token.name, what)
+                note = f"Its successor `{name}` goes to them once approved."
+                change = OwnerChange(
+                    view.owner, actor, view.registry.name, view.token.name, "asked to rotate", note
+                )
                 await self._owners.tell(
                     change,
                     registry_id=view.registry.id,

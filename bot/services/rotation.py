@@ -185,9 +185,13 @@ class RotationService:
         if reached == DELETED:
             await self._ownership.forget(old)
         if self._owners is not None and owned is not None and owned.owner != request.requester:
-            by = mention(request.requester)
-            what = f"{reached} (rotated to `{request.ask.token_name}` by {by})"
-            change = OwnerChange(owned.owner, actor, request.ask.registry_name, name or old, what)
+            note = (
+                f"{mention(request.requester)} rotated it: its successor is "
+                f"`{request.ask.token_name}`."
+            )
+            change = OwnerChange(
+                owned.owner, actor, request.ask.registry_name, name or old, reached, note
+            )
             await self._owners.tell(
                 change, registry_id=registry_id, token_id=old, request_id=request.id
             )

@@ -28,6 +28,7 @@ from bot.services.ports import (
 )
 from bot.services.singleflight import SingleFlight
 
+SYSTEM_ACTOR = "regbot"  # the audit's actor for the bot itself, as the stores write it
 LIST_LIMIT = 200
 WALK_LIMIT = 5000  # tokens read for one listing; past it the listing says it is partial
 AUDIT_NAME_SCAN = 500  # entries searched for a deleted token's name
@@ -106,8 +107,17 @@ class TokenService:
             try:
                 registry = await self._catalog.resolve(owned.registry_id)
                 token = await self._api.get_token(owned.registry_id, owned.token_id)
-            except NotFound:
+            except NotFound:  # IONOS deleted it (at expiry) or someone did outside regbot
                 gone += 1
+                await self._audit.append(
+                    at=self._clock.now(),
+                    actor=SYSTEM_ACTOR,
+                    action=AuditAction.DELETED,
+                    outcome=Outcome.OK,
+                    registry=owned.registry_id,
+                    token=owned.token_id,
+                    detail=f"token {owned.token_name}: gone from IONOS; ownership record cleared",
+                )
                 await self._ownership.forget(owned.token_id)
                 continue
             except IonosError as exc:

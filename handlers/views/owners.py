@@ -12,6 +12,8 @@ from handlers.views.blocks import context, message, section
 def owner_change_message(change: OwnerChange) -> dict[str, Any]:
     who = mention(change.actor) if change.actor[:1] in ("U", "W") else change.actor
     text = f"{who} {change.what} your token `{change.token_name}` on *{change.registry_name}*."
+    if change.note:
+        text += f" {change.note}"
     return message(
         text,
         [

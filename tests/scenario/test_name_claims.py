@@ -176,3 +176,20 @@ async def test_a_rotation_takes_the_next_name_when_another_request_holds_one(
     await harness.command("rotate team-registry ci-push", "UDEV")
     rotation = await request_of(harness, await harness.request_id_posted())
     assert rotation.ask.token_name == "ci-push-r3"
+
+
+async def test_a_token_gone_from_ionos_frees_its_name_with_an_audit_entry(
+    harness: Harness,
+) -> None:
+    token_id = await harness.issue_token("UDEV", name="ci-push")
+    registry = harness.ionos.registry(team_id(harness))
+    assert registry is not None
+    del registry.tokens[token_id]  # deleted outside regbot (or by IONOS at its expiry)
+
+    await harness.command("list", "UDEV")  # regbot finds out when it next looks
+    assert await OwnershipStore(harness.redis, harness.keys).get(token_id) is None
+    cleared = [e for e in await audit(harness, token=token_id) if e.action == "deleted"]
+    assert [(e.actor, e.outcome) for e in cleared] == [("regbot", "ok")]
+    assert "ownership record cleared" in cleared[0].detail
+    reply = await harness.submit_request("UOTHER", name="ci-push")
+    assert reply.status == 200 and not reply.text, reply.text

@@ -45,3 +45,21 @@ async def test_the_owner_is_told_when_an_approver_rotates_their_token(harness: H
     assert "<@UAPP1> asked to rotate" in told and "`ci-push-r2`" in told
     entries = [e for e in await audit(harness, token=token_id) if e.action == "owner_told"]
     assert len(entries) == 1 and entries[0].request_id
+
+
+async def test_the_owner_is_told_when_an_approvers_rotation_disables_their_token(
+    harness: Harness,
+) -> None:
+    old_id = await harness.issue_token("UDEV", name="ci-push")
+    await harness.command("rotate team-registry ci-push", "UAPP1")
+    request_id = await harness.request_id_posted()
+    await harness.click(ActionId.APPROVE, "UAPP2", request_id)
+    await harness.collect("UAPP1", request_id)  # the successor goes to the approver who asked
+    await harness.click(ActionId.SWITCHED, "UAPP1", request_id, channel="DUAPP1")
+
+    told = _told(harness, "UDEV")
+    assert len(told) == 2  # asked to rotate, then disabled
+    assert "<@UAPP1> disabled your token `ci-push` on *team-registry*." in told[-1]
+    assert "<@UAPP1> rotated it: its successor is `ci-push-r2`." in told[-1]
+    entries = [e for e in await audit(harness, token=old_id) if e.action == "owner_told"]
+    assert len(entries) == 2 and all(e.request_id == request_id for e in entries)
