@@ -81,8 +81,13 @@ def token_listing(listing: TokenListing, now: datetime) -> dict[str, Any]:
     for view in listing.tokens[:MAX_ROWS]:
         blocks.append(section(_token_line(view, now, with_registry=mine)))
     notes = []
-    if len(listing.tokens) > MAX_ROWS or listing.truncated:
-        notes.append(f"Showing the first {min(len(listing.tokens), MAX_ROWS)}.")
+    hidden = len(listing.tokens) - MAX_ROWS
+    if hidden > 0 or listing.truncated:
+        shown = min(len(listing.tokens), MAX_ROWS)
+        more = f"…and {hidden} more" if hidden > 0 else "…and more"
+        if listing.truncated:
+            more += " (the registry has more than regbot lists at once)"
+        notes.append(f"Showing the first {shown}; {more}. `show <registry> <token>` finds any.")
     if listing.gone:
         notes.append(f"{listing.gone} of your tokens have expired and are gone.")
     if notes:

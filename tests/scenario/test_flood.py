@@ -123,3 +123,12 @@ async def test_nudges_reach_every_pending_request(harness: Harness, clock: FakeC
     assert report.nudged == count
     nudged = [e for e in await audit(harness) if e.action == "nudged"]
     assert len({e.request_id for e in nudged}) == count
+
+
+async def test_a_long_token_listing_says_how_many_more(harness: Harness, clock: FakeClock) -> None:
+    for n in range(45):
+        harness.ionos.add_token(team_id(harness), f"bulk-{n:02d}")
+    await harness.command("list team-registry", "UAPP1")
+    listing = harness.text_of(harness.responses()[-1])
+    assert listing.count("bulk-") == 40
+    assert "Showing the first 40; …and 5 more." in listing
