@@ -17,7 +17,10 @@ redis.call('HSET', KEYS[6],
   'created_at', AT)
 redis.call('SADD', KEYS[7], ARGV[6])
 if ours('name_key', KEYS[10]) then
-  redis.call('SET', KEYS[10], 'token:' .. ARGV[6], 'PX', RETENTION_MS)
+  local holder = redis.call('GET', KEYS[10])
+  if not holder or holder == 'req:' .. field('id') then -- never take another's claim over
+    redis.call('SET', KEYS[10], 'token:' .. ARGV[6], 'PX', RETENTION_MS)
+  end
 end
 redis.call('ZREM', KEYS[8], field('id'))
 if field('kind') == 'rotate' and field('target_token_id') ~= '' then
