@@ -9,10 +9,12 @@ deleted; collecting deletes only a token that this very request's lost create ma
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
 from typing import Any
 
 from bot.devtools.ionos_knobs import FailRule
-from bot.devtools.slack_driver import select_value, text_value
+from bot.devtools.slack_driver import checkboxes, date_value, select_value, text_value
 from bot.domain.models import RequestState
 from bot.store.audit import AuditLog
 from bot.store.ownership import OwnershipStore, TokenOwnership
@@ -20,6 +22,18 @@ from handlers.ids import ActionId, BlockId, Callback
 from handlers.views.approval import ReviewMeta
 from tests.scenario.harness import Harness
 from tests.scenario.lifecycle_steps import audit, request_of, team_id
+
+
+def _request_values(harness: Harness, name: str) -> dict[str, Any]:
+    expiry = harness.today() + timedelta(days=10)
+    return {
+        BlockId.REGISTRY: {ActionId.REGISTRY: select_value(team_id(harness))},
+        BlockId.TOKEN_NAME: {ActionId.INPUT: text_value(name)},
+        BlockId.EXPIRY: {ActionId.INPUT: date_value(expiry.isoformat())},
+        BlockId.REASON: {ActionId.INPUT: text_value("the same name at once")},
+        BlockId.scope_repo(0): {ActionId.INPUT: text_value("team/app")},
+        BlockId.scope_actions(0): {ActionId.INPUT: checkboxes(["pull"])},
+    }
 
 
 async def _modal_errors(harness: Harness, user: str, **kwargs: Any) -> dict[str, str]:
@@ -193,3 +207,25 @@ async def test_a_token_gone_from_ionos_frees_its_name_with_an_audit_entry(
     assert "ownership record cleared" in cleared[0].detail
     reply = await harness.submit_request("UOTHER", name="ci-push")
     assert reply.status == 200 and not reply.text, reply.text
+
+
+async def test_simultaneous_requests_for_one_name_make_one_request(harness: Harness) -> None:
+    users = [f"URACE{n}" for n in range(8)]
+    views = [await harness.open_request_modal(user, "team-registry") for user in users]
+    replies = await asyncio.gather(
+        *(
+            harness.driver.view_submission(
+                Callback.REQUEST_MODAL,
+                user_id=user,
+                values=_request_values(harness, "ci-push"),
+                private_metadata=view["private_metadata"],
+                view=view,
+            )
+            for user, view in zip(users, views, strict=True)
+        )
+    )
+    await harness.settle()
+    accepted = [r for r in replies if r.status == 200 and not r.text]
+    refused = [r for r in replies if r.text and BlockId.TOKEN_NAME in r.json["errors"]]
+    assert (len(accepted), len(refused)) == (1, len(users) - 1)
+    assert len(harness.approval_posts()) == 1
