@@ -12,6 +12,7 @@ every ``repr``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections import defaultdict, deque
@@ -64,6 +65,7 @@ class FakeSlack:
         self._bot_token = bot_token
         self.calls: list[SlackCall] = []
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
+        self._gates: dict[str, asyncio.Event] = {}
         self._users: dict[str, dict[str, Any]] = {}
         self._usergroups: dict[str, list[str]] = {}
         self._messages = FakeMessages(
@@ -128,6 +130,13 @@ class FakeSlack:
             retry_after = 1  # Slack always says how long to wait
         self._failures[method].extend([_Failure(status, error, retry_after)] * times)
 
+    def hold(self, method: str) -> asyncio.Event:
+        """A deliberately slow dependency: calls of `method` are recorded, then wait unanswered
+        until the returned event is set (the test decides when Slack "answers")."""
+        gate = asyncio.Event()
+        self._gates[method] = gate
+        return gate
+
     def calls_to(self, method: str) -> list[SlackCall]:
         return [call for call in self.calls if call.method == method]
 
@@ -161,6 +170,9 @@ class FakeSlack:
         form_token = payload.pop("token", None)
         token = _bearer(request) or form_token
         self.calls.append(SlackCall(method, payload, token, request.path))
+        gate = self._gates.get(method)
+        if gate is not None:
+            await gate.wait()
         if failed := self._injected_failure(method):
             return failed
         if token is None:

@@ -24,6 +24,7 @@ class AuditAction(StrEnum):
     EXTENDED = "extended"
     REMINDED = "reminded"  # an expiry reminder went out (to the owner, or the channel)
     NUDGED = "nudged"  # a pending request's approvers were reminded
+    OWNER_TOLD = "owner_told"  # a token's owner was told by DM what someone else did to it
     REFUSED = "refused"  # a decision or action the rules did not allow
     ESCALATED = "escalated"  # an undecided request was put to the backup approvers
     ACKNOWLEDGED = "acknowledged"  # an approver reviewed a break-glass token and let it be
@@ -51,3 +52,7 @@ class Refusal(StrEnum):
     EXPIRED = "expired"
     IN_PROGRESS = "in_progress"  # another click is collecting this request right now
     WIDER_THAN_REQUESTED = "wider_than_requested"  # a "narrowing" that widens the request
+    STALE_VIEW = "stale_view"  # a narrowing made from a version another approver changed
+    EXTENSION_SCOPES = "extension_scopes"  # a scope change on an extension (it sets the expiry)
+    NAME_TAKEN = "name_taken"  # the token name is held by another request or token
+    TOO_MANY_OPEN = "too_many_open"  # max_open_requests_per_user reached

@@ -8,13 +8,21 @@ RegbotError                 base; ``user_message`` is what the person is told
 ├── UnknownRequest          no such request (or it expired and was cleaned up)
 ├── UnknownRegistry / UnknownToken
 ├── InvalidInput            a wrong argument or field value
-├── WiderThanRequested      a "narrowing" that widens the request
+│   ├── WiderThanRequested  a "narrowing" that widens the request
+│   ├── NameTaken           the token name is held by another open request or a token
+│   └── TooManyOpen         the requester has max_open_requests_per_user waiting already
+├── ChangedMeanwhile        another approver narrowed the request since this one read it
 └── ServiceUnavailable      Redis or the IONOS API is away; try again
     ├── StoreUnavailable    Redis (regbot's database) failed; nothing was changed
     └── CouldNotVerify      Slack could not say whether someone approves (refused, audited)
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.domain.models import TokenRequest
 
 
 class RegbotError(Exception):
@@ -64,6 +72,23 @@ class InvalidInput(RegbotError):
 
 class WiderThanRequested(InvalidInput):
     pass
+
+
+class NameTaken(InvalidInput):
+    pass
+
+
+class TooManyOpen(InvalidInput):
+    pass
+
+
+class ChangedMeanwhile(AlreadyDecided):
+    """The request's ask changed (another approver narrowed it) since this approver read it;
+    `request` is the request as it is now, to show them."""
+
+    def __init__(self, user_message: str, request: TokenRequest) -> None:
+        self.request = request
+        super().__init__(user_message)
 
 
 class ServiceUnavailable(RegbotError):

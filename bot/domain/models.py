@@ -151,3 +151,5 @@ class TokenRequest(Frozen):
     escalation_channel: str | None = None
     escalation_ts: str | None = None
     cancelled_at: datetime | None = None  # withdrawn by the requester
+    version: int = Field(default=0, ge=0)  # bumped by every narrowing of the ask
+    create_attempted_at: datetime | None = None  # the first collect click (before IONOS)

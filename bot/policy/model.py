@@ -95,6 +95,7 @@ class RegistryPolicy(_Section):
     auto_approve: AutoApproveRules = ()
     break_glass: BreakGlass | None = None
     escalation: Escalation | None = None
+    max_open_requests_per_user: Count = 5
 
     @model_validator(mode="after")
     def _default_within_max(self) -> RegistryPolicy:
@@ -145,6 +146,8 @@ class RegistryDefaults(_Section):
     auto_approve: AutoApproveRules = ()
     break_glass: BreakGlass | None = None
     escalation: Escalation | None = None
+    # requests one person may have waiting for approval on a registry at once
+    max_open_requests_per_user: Count = 5
 
 
 class RegistryOverride(_Section):
@@ -158,6 +161,7 @@ class RegistryOverride(_Section):
     auto_approve: AutoApproveRules | None = None  # [] drops the defaults' rules
     break_glass: BreakGlass | Literal[False] | None = None  # false: none for this registry
     escalation: Escalation | Literal[False] | None = None  # false: none for this registry
+    max_open_requests_per_user: Count | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -26,6 +26,8 @@ from bot.services.escalation import EscalationService
 from bot.services.extension import ExtensionApplier
 from bot.services.home import HomeService
 from bot.services.housekeeping import HousekeepingService
+from bot.services.orphans import LostCreates
+from bot.services.owner_notices import OwnerNotices
 from bot.services.reminders import ReminderService
 from bot.services.renewals import Renewals
 from bot.services.requests import RequestService
@@ -49,6 +51,7 @@ from handlers.notifiers.home_aware import (
     HomeAwareReminderNotifier,
 )
 from handlers.notifiers.housekeeping import SlackLifecycleNotifier
+from handlers.notifiers.owners import SlackOwnerNotifier
 from handlers.notifiers.reminders import SlackReminderNotifier
 from handlers.notifiers.requests import SlackNotifier, SlackUserGroups
 from handlers.notifiers.rules import SlackRulesNotifier
@@ -95,11 +98,13 @@ class Shared:
     tokens: TokenService
     rules_notifier: SlackRulesNotifier
     home: HomeServices
+    owners: OwnerNotices  # DMs a token's owner when an approver changed their token
 
 
 def build_shared(policy: Policy, clients: Clients, stores: Stores, clock: Clock) -> Shared:
     approvers = ApproverDirectory(policy, SlackUserGroups(clients.slack), clock)
     catalog = RegistryCatalog(clients.ionos, clock, max_age=REGISTRY_CACHE_AGE)
+    owners = OwnerNotices(SlackOwnerNotifier(clients.slack), stores.audit, clock)
     tokens = TokenService(
         api=clients.ionos,
         catalog=catalog,
@@ -107,6 +112,7 @@ def build_shared(policy: Policy, clients: Clients, stores: Stores, clock: Clock)
         audit=stores.audit,
         approvers=approvers,
         clock=clock,
+        owners=owners,
     )
     home = HomeService(
         requests=stores.requests,
@@ -124,6 +130,7 @@ def build_shared(policy: Policy, clients: Clients, stores: Stores, clock: Clock)
         tokens=tokens,
         rules_notifier=SlackRulesNotifier(clients.slack, clock),
         home=HomeServices(view=home, updates=homes),
+        owners=owners,
     )
 
 
@@ -145,6 +152,7 @@ def build_services(
         notifier=shared.lifecycle_notifier,
         policy=policy,
         clock=clock,
+        owners=shared.owners,
     )
     extension = ExtensionApplier(
         requests=stores.requests,
@@ -176,6 +184,14 @@ def build_services(
             notifier=shared.notifier,
             clock=clock,
             ownership=stores.ownership,
+            audit=stores.audit,
+            lost=LostCreates(
+                api=clients.ionos,
+                names=stores.requests,
+                ownership=stores.ownership,
+                audit=stores.audit,
+                clock=clock,
+            ),
             rotations=rotation,
         ),
         tokens=shared.tokens,
@@ -242,6 +258,7 @@ def build_lifecycle(
             api=clients.ionos,
             policy=policy,
             clock=clock,
+            owners=shared.owners,
         ),
         extension=extension,
         rotation=rotation,

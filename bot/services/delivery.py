@@ -11,12 +11,13 @@ request can be collected again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from bot.domain.audit import AuditAction, Refusal
+from bot.domain.audit import AuditAction, Outcome, Refusal
 from bot.domain.clock import Clock
 from bot.domain.errors import (
     AlreadyDecided,
@@ -27,10 +28,12 @@ from bot.domain.errors import (
 )
 from bot.domain.models import RequestKind, TokenRequest
 from bot.domain.secrets import hidden
-from bot.ionos.errors import Conflict, IonosApiError, IonosError, IonosUnavailable
+from bot.ionos.errors import Conflict, IonosApiError, IonosError, IonosUnavailable, NotFound
 from bot.ionos.models import Scope, Token, TokenSpec, TokenStatus
 from bot.services.catalog import RegistryCatalog
+from bot.services.orphans import LostCreates
 from bot.services.ports import (
+    AuditTrail,
     CollectFollowUp,
     DeliveredCredentials,
     Notifier,
@@ -49,15 +52,6 @@ log = logging.getLogger(__name__)
 CLAIM_STALE_AFTER = timedelta(minutes=15)
 # Recording a shown password waits for Redis for about 10 minutes (0.25 s doubling to 5 s).
 RECORD_ATTEMPTS = 125
-# How far IONOS's clock may be behind ours when telling our orphans from older tokens.
-CLOCK_SKEW = timedelta(minutes=5)
-
-
-def _made_by(token: Token, request: TokenRequest) -> bool:
-    """A token this request's collection created: made after the approval (minus skew)."""
-    created = token.metadata.created_date if token.metadata else None
-    approved = request.decided_at or request.created_at
-    return created is not None and created >= approved - CLOCK_SKEW
 
 
 def spec_for(request: TokenRequest) -> TokenSpec:
@@ -81,9 +75,13 @@ class DeliveryService:
         notifier: Notifier,
         clock: Clock,
         ownership: OwnershipRepository,
+        audit: AuditTrail,
+        lost: LostCreates,
         rotations: CollectFollowUp | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        self._audit = audit
+        self._lost = lost  # finds and deletes this request's lost create, never another token
         self._sleep = sleep  # backoff while recording a delivery waits for Redis
         self._background: set[asyncio.Future[None]] = set()
         self._ownership = ownership
@@ -198,13 +196,13 @@ class DeliveryService:
             # The create may have happened with its answer lost: its password is gone, so an
             # orphan of that name is deleted and the requester simply clicks again.
             detail = f"no answer from IONOS ({exc.summary})"
-            detail += await self._remove_orphan(request)
+            detail += await self._lost.remove(request, spec_for(request))
             await self._release(request, AuditAction.CREATION_FAILED, detail)
             raise ServiceUnavailable(ionos_failure(exc, outcome="No token was made")) from None
         except Conflict as exc:
             # An earlier click's create may have happened with its answer lost and its orphan
             # not removed then: remove it now and create once more.
-            removed = await self._remove_orphan(request)
+            removed = await self._lost.remove(request, spec_for(request))
             if removed.startswith("; orphan token"):
                 return await self._create_again(request, removed)
             await self._release(request, AuditAction.CREATION_FAILED, f"{exc}{removed}")
@@ -228,24 +226,6 @@ class DeliveryService:
                 f"IONOS could not create the token: {exc.summary}. Try again in a minute."
             ) from None
 
-    async def _remove_orphan(self, request: TokenRequest) -> str:
-        """Delete a token of this request's name that this request made (created after the
-        request was approved, give or take clock skew); never someone else's token."""
-        registry_id, name = request.ask.registry_id, request.ask.token_name
-        try:
-            orphan = await self._api.find_token(registry_id, name)
-            if orphan is None:
-                return ""
-            if not _made_by(orphan, request):
-                return f"; a token named {name} ({orphan.id}) predates this request: kept"
-            await self._api.delete_token(registry_id, orphan.id)
-        except IonosError as exc:
-            log.warning(
-                "orphan check failed", extra={"request_id": request.id, "error": exc.summary}
-            )
-            return "; orphan check failed, see the registry"
-        return f"; orphan token {orphan.id} deleted"
-
     async def _deliver(self, request: TokenRequest, token: Token, channel: str) -> bool:
         registry = self._catalog.cached_by_id(request.ask.registry_id)
         host = registry.hostname if registry else f"{request.ask.registry_name}.cr.ionos.com"
@@ -260,11 +240,26 @@ class DeliveryService:
 
     async def _roll_back(self, request: TokenRequest, token: Token) -> None:
         try:
-            await self._api.delete_token(request.ask.registry_id, token.id)
+            with contextlib.suppress(NotFound):  # gone already: the outcome wanted
+                await self._api.delete_token(request.ask.registry_id, token.id)
             detail = f"token {token.id} deleted: the password could not be shown"
+            outcome = Outcome.OK
         except IonosError as exc:
             detail = f"token {token.id} could NOT be deleted ({exc.summary}); delete it by hand"
+            outcome = Outcome.FAILED
             log.error("rollback failed", extra={"request_id": request.id, "token_id": token.id})
+        await self._audit.append(  # every deletion is audited on the token itself
+            at=self._clock.now(),
+            actor=request.requester,
+            action=AuditAction.DELETED,
+            outcome=outcome,
+            registry=request.ask.registry_id,
+            token=token.id,
+            request_id=request.id,
+            detail=f"token {token.name}: rolled back, the password could not be shown",
+        )
+        if outcome is Outcome.OK:
+            await self._ownership.forget(token.id)
         await self._release(request, AuditAction.ROLLED_BACK, detail)
 
     async def _release(self, request: TokenRequest, action: AuditAction, detail: str) -> None:

@@ -22,7 +22,6 @@ from bot.services.approvers import ApproverDirectory
 from bot.services.tokens import TokenService, TokenView
 
 HISTORY = 200  # a requester's newest requests read (the store keeps 200 per person)
-WAITING_SCAN = 1000  # pending requests read to find those an approver may decide
 _NEVER = datetime.max.replace(tzinfo=UTC)
 _UNLISTED = "*"  # stands for any registry the policy does not list: the defaults govern it
 
@@ -31,7 +30,7 @@ class HomeRequests(Protocol):
     """What Home needs of the request store (`bot.store.requests.RequestStore`)."""
 
     async def of_requester(self, user_id: str, *, limit: int = 50) -> list[TokenRequest]: ...
-    async def pending(self, *, limit: int = 100) -> list[TokenRequest]: ...
+    async def pending(self) -> list[TokenRequest]: ...
 
 
 class Viewers(Protocol):
@@ -107,7 +106,7 @@ class HomeService:
 
     async def _waiting_for(self, user_id: str) -> list[TokenRequest]:
         waiting = []
-        for request in await self._requests.pending(limit=WAITING_SCAN):
+        for request in await self._requests.pending():
             if request.requester == user_id or request.state is not RequestState.PENDING:
                 continue
             if await self._approvers.is_approver(user_id, request.ask.registry_name):

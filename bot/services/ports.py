@@ -86,6 +86,24 @@ class Notifier(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class OwnerChange:
+    """Something someone else (an approver) did to a token: its owner is told."""
+
+    owner: str
+    actor: str
+    registry_name: str
+    token_name: str
+    what: str  # "disabled", "enabled", "deleted", "asked to rotate", ...
+    note: str = ""  # one more sentence, e.g. where the successor of a rotated token went
+
+
+class OwnerNotifier(Protocol):
+    async def tell_owner(self, change: OwnerChange) -> None:
+        """A DM to ``change.owner``; raises when Slack does not take it."""
+        ...
+
+
 class ReminderNotifier(Protocol):
     """How the expiry sweep tells people in Slack. Each call is one message; False means Slack
     did not take it (429, 5xx, timeout, ``ok: false``, or the channel is still waiting out a
@@ -135,7 +153,12 @@ class RequestRepository(Protocol):
     """The request state machine (`bot.store.requests.RequestStore`)."""
 
     async def create(
-        self, request: TokenRequest, *, nonce: str, ttl: timedelta
+        self,
+        request: TokenRequest,
+        *,
+        nonce: str,
+        ttl: timedelta,
+        max_open: int | None = None,
     ) -> tuple[TokenRequest, bool]: ...
     async def get(self, request_id: str) -> TokenRequest | None: ...
     async def set_approval_message(self, request_id: str, channel: str, ts: str) -> None: ...
@@ -149,6 +172,7 @@ class RequestRepository(Protocol):
         ask: TokenAsk | None = None,
         narrowed: str | None = None,
         comment: str | None = None,
+        version: int | None = None,
         op_id: str,
     ) -> Transitioned: ...
     async def deny(
@@ -180,10 +204,18 @@ class RequestRepository(Protocol):
     async def expire(
         self, request_id: str, *, at: datetime, reason: str, op_id: str
     ) -> Transitioned: ...
-    async def pending(self, *, limit: int = 100) -> list[TokenRequest]: ...
+    async def pending(self) -> list[TokenRequest]: ...
     async def audit_refusal(
         self, request_id: str, *, actor: str, at: datetime, refusal: Refusal, detail: str
     ) -> None: ...
+
+
+class NameClaims(Protocol):
+    """Who holds a token name on a registry (`bot.store.requests.RequestStore`)."""
+
+    async def name_holder(self, registry_id: str, token_name: str) -> str | None:
+        """``req:<request id>``, ``token:<token id>``, or None when the name is free."""
+        ...
 
 
 class Owned(Protocol):

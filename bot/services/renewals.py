@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.domain.clock import Clock
-from bot.domain.errors import AlreadyDecided, InvalidForm, InvalidInput
+from bot.domain.errors import AlreadyDecided, InvalidForm, InvalidInput, NameTaken
 from bot.domain.models import (
     REPOSITORY_RE,
     TOKEN_NAME_RE,
@@ -24,7 +24,8 @@ from bot.domain.models import (
 from bot.ionos.models import Token
 from bot.policy.model import Policy
 from bot.services.forms import check_expiry, default_expiry_date
-from bot.services.ports import LifecycleRepository, RequestRepository, TokensApi
+from bot.services.owner_notices import OwnerNotices
+from bot.services.ports import LifecycleRepository, OwnerChange, RequestRepository, TokensApi
 from bot.services.requests import RequestService
 from bot.services.tokens import TokenService, TokenView
 
@@ -84,7 +85,9 @@ class Renewals:
         api: TokensApi,
         policy: Policy,
         clock: Clock,
+        owners: OwnerNotices | None = None,
     ) -> None:
+        self._owners = owners
         self._requests = requests
         self._lifecycle = lifecycle
         self._flow = flow
@@ -141,9 +144,33 @@ class Renewals:
     ) -> tuple[TokenRequest, bool]:
         """A rotation request (one per token at a time: asking again shows the open one)."""
         view = await self._tokens.check(actor, registry_ref, token_ref, "rotate")
+        for attempt in range(20):
+            name = rotated_name(view.token.name, attempt)
+            if not TOKEN_NAME_RE.match(name):
+                continue
+            if await self._api.find_token(view.registry.id, name) is not None:
+                continue
+            try:
+                request, created = await self._rotation(actor, view, name)
+            except NameTaken:  # another open request holds the name: take the next one
+                continue
+            if created and self._owners is not None and view.owner is not None:
+                note = f"Its successor `{name}` goes to them once approved."
+                change = OwnerChange(
+                    view.owner, actor, view.registry.name, view.token.name, "asked to rotate", note
+                )
+                await self._owners.tell(
+                    change,
+                    registry_id=view.registry.id,
+                    token_id=view.token.id,
+                    request_id=request.id,
+                )
+            return request, created
+        raise InvalidInput(f"No free name for the successor of `{view.token.name}`.")
+
+    async def _rotation(self, actor: str, view: TokenView, name: str) -> tuple[TokenRequest, bool]:
         rules = self._policy.for_registry(view.registry.name)
         expiry = self._clock.now() + rules.default_expiry
-        name = await self._free_name(view)
         reason = f"Rotate `{view.token.name}`: a new token `{name}` with the same scopes"
         nonce = f"rotate:{view.token.id}"
         finished = (RequestState.DENIED, RequestState.EXPIRED, RequestState.CANCELLED)
@@ -163,16 +190,6 @@ class Renewals:
                 )
             return request, False
         raise AlreadyDecided("Another rotation of this token was asked for at the same moment.")
-
-    async def _free_name(self, view: TokenView) -> str:
-        for attempt in range(20):
-            name = rotated_name(view.token.name, attempt)
-            if (
-                TOKEN_NAME_RE.match(name)
-                and await self._api.find_token(view.registry.id, name) is None
-            ):
-                return name
-        raise InvalidInput(f"No free name for the successor of `{view.token.name}`.")
 
     # shared -----------------------------------------------------------------------------
     async def _create(
@@ -208,7 +225,10 @@ class Renewals:
             target_token_name=view.token.name,
         )
         stored, created = await self._requests.create(
-            request, nonce=nonce, ttl=self._policy.request_ttl
+            request,
+            nonce=nonce,
+            ttl=self._policy.request_ttl,
+            max_open=rules.max_open_requests_per_user,
         )
         if created:
             await self._flow.announce(stored)

@@ -15,6 +15,7 @@ from bot.domain.audit import Refusal
 from bot.domain.clock import Clock
 from bot.domain.errors import (
     AlreadyDecided,
+    ChangedMeanwhile,
     InvalidForm,
     NotAllowed,
     NotAnApprover,
@@ -35,8 +36,10 @@ from bot.services.ports import (
     RequestRepository,
     Transitioned,
 )
+from bot.services.review import changed_meanwhile, scopes_stay_for_extension
 from bot.services.selfservice import SelfService
 from bot.services.words import already_decided
+from bot.services.words import changed_meanwhile as changed_words
 
 log = logging.getLogger(__name__)
 
@@ -100,11 +103,14 @@ class RequestService:
             approval_channel=rules.approval_channel,
         )
         ttl = self._policy.request_ttl
+        max_open = rules.max_open_requests_per_user
         if self._self_service is not None:
-            decided = await self._self_service.record(request, nonce=nonce, ttl=ttl)
+            decided = await self._self_service.record(
+                request, nonce=nonce, ttl=ttl, max_open=max_open
+            )
             if decided is not None:
                 return decided
-        return await self._requests.create(request, nonce=nonce, ttl=ttl)
+        return await self._requests.create(request, nonce=nonce, ttl=ttl, max_open=max_open)
 
     async def announce(self, request: TokenRequest) -> None:
         """Post the request to its approvers and tell the requester it is pending."""
@@ -178,15 +184,27 @@ class RequestService:
             raise UnknownRequest("That request no longer exists (it may have expired).")
         return request
 
-    async def check_review(self, request: TokenRequest, actor: str, review: ReviewForm) -> None:
+    async def check_review(
+        self,
+        request: TokenRequest,
+        actor: str,
+        review: ReviewForm,
+        *,
+        seen_version: int | None = None,
+    ) -> None:
         """Validate an approval modal before its ack: a decision, a comment to deny, and a
-        narrowing that is really narrower (a widening attempt is refused and audited)."""
+        narrowing that is really narrower (a widening attempt is refused and audited), made
+        from the request as it is now (`ChangedMeanwhile` when another approver narrowed it
+        since the modal was opened)."""
+        if seen_version is not None and seen_version != request.version:
+            raise await self._changed(request, actor, f"review made from version {seen_version}")
         if review.decision not in ("approve", "deny"):
             raise InvalidForm({"decision": "Choose approve or deny."})
         if review.decision == "deny":
             if not review.comment.strip():
                 raise InvalidForm({"comment": "Say why you deny it: the requester reads this."})
             return
+        await self._scopes_stay_for_extension(request, actor, review)
         try:
             narrow_ask(request.ask, review, now=self._clock.now())
         except WiderThanRequested as exc:
@@ -200,11 +218,23 @@ class RequestService:
             raise
 
     async def approve(
-        self, request_id: str, actor: str, review: ReviewForm | None = None
+        self,
+        request_id: str,
+        actor: str,
+        review: ReviewForm | None = None,
+        *,
+        seen_version: int | None = None,
     ) -> TokenRequest:
+        """Approve, narrowing as `review` says. The narrowing is made from the request read
+        here and applied only if the request is still that version in Redis (another approver
+        may narrow it while this one waits on Slack): else `ChangedMeanwhile`, with the request
+        as it is now — a narrowing never puts back what another approver took away."""
         request = await self._decidable(request_id, actor)
+        if seen_version is not None and seen_version != request.version:
+            raise await self._changed(request, actor, f"review made from version {seen_version}")
         ask, narrowed = None, ""
         if review is not None:
+            await self._scopes_stay_for_extension(request, actor, review)
             ask, narrowed = narrow_ask(request.ask, review, now=self._clock.now())
         comment = review.comment.strip() if review and review.comment.strip() else None
         result = await self._requests.approve(
@@ -214,9 +244,21 @@ class RequestService:
             ask=ask if narrowed else None,
             narrowed=narrowed or None,
             comment=comment,
+            version=request.version if narrowed else None,
             op_id=uuid.uuid4().hex,
         )
+        if result.refusal is Refusal.STALE_VIEW and result.request is not None:
+            now = self._clock.now()
+            raise ChangedMeanwhile(changed_words(result.request, now), result.request)
         return await self._after_decision(result, actor)
+
+    async def _changed(self, current: TokenRequest, actor: str, detail: str) -> ChangedMeanwhile:
+        return await changed_meanwhile(self._requests, self._clock, current, actor, detail)
+
+    async def _scopes_stay_for_extension(
+        self, request: TokenRequest, actor: str, review: ReviewForm
+    ) -> None:
+        await scopes_stay_for_extension(self._requests, self._clock, request, actor, review)
 
     async def deny(self, request_id: str, actor: str, comment: str) -> TokenRequest:
         await self._decidable(request_id, actor)

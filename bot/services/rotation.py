@@ -22,15 +22,17 @@ from bot.ionos.errors import IonosError, NotFound
 from bot.ionos.models import TokenPatch, TokenStatus
 from bot.policy.model import Policy
 from bot.services.approvers import ApproverDirectory
+from bot.services.owner_notices import OwnerNotices
 from bot.services.ports import (
     LifecycleNotice,
     LifecycleNotifier,
     LifecycleRepository,
+    OwnerChange,
     OwnershipRepository,
     RequestRepository,
     TokensApi,
 )
-from bot.services.words import expiry_words
+from bot.services.words import expiry_words, mention
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,9 @@ class RotationService:
         notifier: LifecycleNotifier,
         policy: Policy,
         clock: Clock,
+        owners: OwnerNotices | None = None,
     ) -> None:
+        self._owners = owners
         self._requests = requests
         self._lifecycle = lifecycle
         self._api = api
@@ -159,6 +163,7 @@ class RotationService:
         if not claim.applied:
             return None
         registry_id, old = request.ask.registry_id, request.target_token_id or ""
+        owned = await self._ownership.get(old)  # read before a delete forgets it
         name = request.target_token_name
         action = AuditAction.DISABLED if stage == LIVE else AuditAction.DELETED
         reached = DISABLED if stage == LIVE else DELETED
@@ -194,6 +199,17 @@ class RotationService:
         )
         if reached == DELETED:
             await self._ownership.forget(old)
+        if self._owners is not None and owned is not None and owned.owner != request.requester:
+            note = (
+                f"{mention(request.requester)} rotated it: its successor is "
+                f"`{request.ask.token_name}`."
+            )
+            change = OwnerChange(
+                owned.owner, actor, request.ask.registry_name, name or old, reached, note
+            )
+            await self._owners.tell(
+                change, registry_id=registry_id, token_id=old, request_id=request.id
+            )
         notice = (
             LifecycleNotice.OLD_DISABLED if reached == DISABLED else LifecycleNotice.OLD_DELETED
         )

@@ -43,6 +43,7 @@ class DecidedRepository(Protocol):
         rule: str = "",
         cap: int = 0,
         break_glass: bool = False,
+        max_open: int | None = None,
     ) -> DecidedOutcome: ...
 
 
@@ -85,7 +86,7 @@ class SelfService:
         return None
 
     async def record(
-        self, request: TokenRequest, *, nonce: str, ttl: timedelta
+        self, request: TokenRequest, *, nonce: str, ttl: timedelta, max_open: int | None = None
     ) -> tuple[TokenRequest, bool] | None:
         """Store the request approved by the first rule that fits it (pending when that rule
         is at its daily cap); None when no rule fits (the caller stores it as usual)."""
@@ -100,5 +101,6 @@ class SelfService:
             detail=f"auto-approved by rule {rule.name}",
             rule=rule.name,
             cap=rule.per_user_per_day or 0,
+            max_open=max_open,  # counted only when the cap sends it to the approvers
         )
         return made.request, made.created

@@ -1,7 +1,8 @@
 """Looking after existing tokens: list, show, disable, enable, delete, and the audit trail.
 
 Allowed for a token's owner (from the ownership records) and its registry's approvers;
-every refusal and every change is audited.
+every refusal and every change is audited, and an owner whose token an approver changed is told
+by DM (`OwnerNotices`).
 """
 
 from __future__ import annotations
@@ -17,9 +18,17 @@ from bot.ionos.errors import IonosError, NotFound
 from bot.ionos.models import Registry, Token, TokenPatch, TokenStatus
 from bot.services.approvers import ApproverDirectory
 from bot.services.catalog import RegistryCatalog, looks_like_id
-from bot.services.ports import AuditRecord, AuditTrail, OwnershipRepository, TokensApi
+from bot.services.owner_notices import OwnerNotices
+from bot.services.ports import (
+    AuditRecord,
+    AuditTrail,
+    OwnerChange,
+    OwnershipRepository,
+    TokensApi,
+)
 from bot.services.singleflight import SingleFlight
 
+SYSTEM_ACTOR = "regbot"  # the audit's actor for the bot itself, as the stores write it
 LIST_LIMIT = 200
 WALK_LIMIT = 5000  # tokens read for one listing; past it the listing says it is partial
 AUDIT_NAME_SCAN = 500  # entries searched for a deleted token's name
@@ -52,7 +61,9 @@ class TokenService:
         audit: AuditTrail,
         approvers: ApproverDirectory,
         clock: Clock,
+        owners: OwnerNotices | None = None,
     ) -> None:
+        self._owners = owners
         self._api = api
         self._catalog = catalog
         self._ownership = ownership
@@ -96,8 +107,17 @@ class TokenService:
             try:
                 registry = await self._catalog.resolve(owned.registry_id)
                 token = await self._api.get_token(owned.registry_id, owned.token_id)
-            except NotFound:
+            except NotFound:  # IONOS deleted it (at expiry) or someone did outside regbot
                 gone += 1
+                await self._audit.append(
+                    at=self._clock.now(),
+                    actor=SYSTEM_ACTOR,
+                    action=AuditAction.DELETED,
+                    outcome=Outcome.OK,
+                    registry=owned.registry_id,
+                    token=owned.token_id,
+                    detail=f"token {owned.token_name}: gone from IONOS; ownership record cleared",
+                )
                 await self._ownership.forget(owned.token_id)
                 continue
             except IonosError as exc:
@@ -179,6 +199,7 @@ class TokenService:
             await self._record(view, actor, action, Outcome.FAILED, exc.summary)
             raise ServiceUnavailable(f"IONOS could not {verb} the token: {exc.summary}") from None
         await self._record(view, actor, action, Outcome.OK, "")
+        await self._tell_owner(view, actor, f"{verb}d")
         return TokenView(view.registry, token, view.owner)
 
     async def delete(self, actor: str, registry_ref: str, token_ref: str) -> TokenView:
@@ -192,7 +213,14 @@ class TokenService:
             raise ServiceUnavailable(f"IONOS could not delete the token: {exc.summary}") from None
         await self._record(view, actor, AuditAction.DELETED, Outcome.OK, "")
         await self._ownership.forget(view.token.id)
+        await self._tell_owner(view, actor, "deleted")
         return view
+
+    async def _tell_owner(self, view: TokenView, actor: str, what: str) -> None:
+        if self._owners is None or view.owner is None:
+            return
+        change = OwnerChange(view.owner, actor, view.registry.name, view.token.name, what)
+        await self._owners.tell(change, registry_id=view.registry.id, token_id=view.token.id)
 
     async def _record(
         self, view: TokenView, actor: str, action: AuditAction, outcome: Outcome, detail: str

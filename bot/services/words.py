@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.domain.errors import AlreadyDecided
-from bot.domain.models import RequestState, TokenRequest
+from bot.domain.models import RepoScope, RequestState, TokenRequest
 from bot.ionos.errors import IonosError, IonosUnavailable, RateLimited, ServerError
 
 
@@ -82,3 +82,23 @@ def already_decided(request: TokenRequest) -> AlreadyDecided:
     """`describe_state` as the error for a late click; the decider's mention stays live."""
     people = (request.decided_by,) if request.decided_by else ()
     return AlreadyDecided(describe_state(request), people=people)
+
+
+def scope_words(scope: RepoScope) -> str:
+    """`` `team/app`: pull, push `` — plain words (views use `handlers.views.text.scope_line`)."""
+    return f"`{scope.repository}`: {', '.join(a.value for a in scope.sorted_actions())}"
+
+
+def ask_words(request: TokenRequest, now: datetime) -> str:
+    """What a request asks for now, on one line: its scopes and its expiry."""
+    scopes = "; ".join(scope_words(s) for s in request.ask.scopes)
+    return f"{scopes}; expires {expiry_words(request.ask.expiry, now)}"
+
+
+def changed_meanwhile(request: TokenRequest, now: datetime) -> str:
+    """Why an approval made from an older version of the request was not recorded."""
+    return (
+        "Another approver narrowed this request while you were deciding, so your decision was "
+        f"not recorded. It now asks for {ask_words(request, now)}. Review it again to decide "
+        "on what it asks now."
+    )

@@ -115,6 +115,10 @@ def request_from_hash(fields: Mapping[str, str], approvals: Sequence[Any]) -> To
         "break_glass": fields.get("break_glass") == "1",
         "escalated_at": from_iso(fields["escalated_at"]) if fields.get("escalated_at") else None,
         "cancelled_at": from_iso(fields["cancelled_at"]) if fields.get("cancelled_at") else None,
+        "version": int(fields.get("version") or "0"),
+        "create_attempted_at": (
+            from_iso(fields["create_attempted_at"]) if fields.get("create_attempted_at") else None
+        ),
     }
     for name in _OPTIONAL_TEXT:
         data[name] = fields.get(name) or None

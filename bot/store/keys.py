@@ -39,6 +39,17 @@ class Keys:
         """Sorted set: a requester's request ids by creation time."""
         return f"{self._p}:user:{user_id}:requests"
 
+    def user_open(self, user_id: str, registry_id: str) -> str:
+        """Sorted set: a requester's requests waiting for approval on one registry, by creation
+        time (epoch ms): what ``max_open_requests_per_user`` counts."""
+        return f"{self._p}:user:{user_id}:open:{registry_id}"
+
+    def name_claim(self, registry_id: str, token_name: str) -> str:
+        """String: who holds a token name on a registry — ``req:<request id>`` from the request
+        until its token exists, then ``token:<token id>`` until the token is deleted or expires.
+        Names are compared case-insensitively."""
+        return f"{self._p}:name:{registry_id}:{token_name.lower()}"
+
     def approved_index(self) -> str:
         """Sorted set: approved, not yet collected request ids by decision time (epoch ms)."""
         return f"{self._p}:approved"

@@ -2,7 +2,9 @@
 
 Tokens made through a request get their ownership written by the ``complete`` transition script
 (atomically with the request's state); `record` is for tokens adopted outside that flow.
-Ownership has no expiry: it lives until `forget` (the token was deleted).
+Ownership lives until `forget` (the token was deleted) or a grace period past the token's
+expiry. The token's name claim on its registry (``keys.name_claim``, handed from the request to
+the token by ``complete``) ends with the token: at its expiry, or when it is forgotten.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ class OwnershipStore:
         self._keys = keys
         self._write_script = redis.register_script(source("ownership_write"))
         self._owners_script = redis.register_script(source("owners_of"))
+        self._name_until = redis.register_script(source("compare_pexpireat"))
+        self._name_release = redis.register_script(source("compare_delete"))
 
     async def get(self, token_id: str) -> TokenOwnership | None:
         return _ownership(await self._redis.hgetall(self._keys.token_owner(token_id)))
@@ -65,6 +69,10 @@ class OwnershipStore:
             await self._redis.persist(key)
         else:
             await self._redis.pexpireat(key, int((expiry + GRACE).timestamp() * 1000))
+        name_key = await self._name_key(token_id)
+        if name_key is not None:  # IONOS frees the name when it deletes the token at expiry
+            until = "" if expiry is None else int(expiry.timestamp() * 1000)
+            await self._name_until(keys=[name_key], args=[f"token:{token_id}", until])
 
     async def owners_of(self, token_ids: list[str]) -> dict[str, str]:
         """Token id -> owner for those with an owner: one command for a whole page (a
@@ -98,8 +106,19 @@ class OwnershipStore:
         )
 
     async def forget(self, token_id: str) -> None:
-        """The token was deleted: drop its ownership."""
+        """The token was deleted: drop its ownership, and free its name for a new request."""
+        name_key = await self._name_key(token_id)
         await self._write(token_id, "", [])
+        if name_key is not None:
+            await self._name_release(keys=[name_key], args=[f"token:{token_id}"])
+
+    async def _name_key(self, token_id: str) -> str | None:
+        registry_id, token_name = await self._redis.hmget(
+            self._keys.token_owner(token_id), ["registry_id", "token_name"]
+        )
+        if not registry_id or not token_name:
+            return None
+        return self._keys.name_claim(as_str(registry_id), as_str(token_name))
 
     async def _write(self, token_id: str, owner: str, fields: list[str]) -> None:
         key = self._keys.token_owner(token_id)

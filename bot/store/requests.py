@@ -30,16 +30,17 @@ from bot.domain.audit import AuditAction, Outcome, Refusal
 from bot.domain.errors import UnknownRequest
 from bot.domain.models import RequestState, TokenAsk, TokenRequest
 from bot.store.audit import AuditLog
-from bot.store.codec import as_str, ms, request_fields, request_from_hash, to_iso, to_ms
+from bot.store.codec import as_str, ms, request_from_hash, to_iso, to_ms
+from bot.store.creation import RequestCreator
 from bot.store.errors import translates_redis_errors
 from bot.store.keys import Keys
-from bot.store.scripts import audit_script, source, transition_script
+from bot.store.scripts import source, transition_script
 from bot.store.transitions import Stepper, Transition
 
 __all__ = ["SYSTEM_ACTOR", "RequestStore", "Transition"]
 
 SYSTEM_ACTOR = "regbot"
-USER_INDEX_SIZE = 200
+PAGE = 100  # ids read per round trip when walking an index
 
 
 @translates_redis_errors
@@ -57,10 +58,11 @@ class RequestStore:
         self._keys = keys
         self._maxlen = audit_maxlen
         self._retention_ms = ms(retention)
-        self._grace = grace
         self._audit = AuditLog(redis, keys, maxlen=audit_maxlen)
         self._stepper = Stepper(keys, audit_maxlen, self._retention_ms)
-        self._create = audit_script(redis, "request_create")
+        self._creator = RequestCreator(
+            redis, keys, audit_maxlen=audit_maxlen, retention_ms=self._retention_ms, grace=grace
+        )
         self._hset_if_exists = redis.register_script(source("hset_if_exists"))
         self._steps = {
             step: transition_script(redis, f"request_{step}")
@@ -69,43 +71,21 @@ class RequestStore:
 
     # creating and reading -------------------------------------------------------------------
     async def create(
-        self, request: TokenRequest, *, nonce: str, ttl: timedelta
+        self,
+        request: TokenRequest,
+        *,
+        nonce: str,
+        ttl: timedelta,
+        max_open: int | None = None,
     ) -> tuple[TokenRequest, bool]:
-        """Store a new pending request once per nonce.
+        """Store a new pending request once per nonce (`bot.store.creation`: the token name is
+        reserved, `max_open` counted, in the same step; `NameTaken` / `TooManyOpen` otherwise).
 
         Returns ``(stored request, created)``. A nonce already used returns the request it made
         and ``False`` — unless that request has this request's id: then this is our own call
         arriving twice (a redis-py retry), and the answer is ``True``.
         """
-        if request.state is not RequestState.PENDING or request.approvals:
-            raise ValueError("a new request is pending and has no approvals")
-        fields = request_fields(request, expires_at=request.created_at + ttl)
-        flat = [item for pair in fields.items() for item in pair]
-        args: list[Any] = [
-            request.id,
-            ms(ttl + self._grace),
-            ms(ttl),
-            to_ms(request.created_at),
-            self._maxlen,
-            self._retention_ms,
-            USER_INDEX_SIZE,
-            "1",
-            request.requester,
-            to_iso(request.created_at),
-            request.ask.registry_id,
-            f"{request.kind} token {request.ask.token_name} on {request.ask.registry_name}",
-            *flat,
-        ]
-        keys = [
-            self._keys.request(request.id),
-            self._keys.audit_stream(),
-            self._keys.audit_head(),
-            self._keys.pending_index(),
-            self._keys.submission(nonce),
-            self._keys.user_requests(request.requester),
-        ]
-        _, stored_id = await self._create(keys=keys, args=args)
-        stored_id = as_str(stored_id)
+        stored_id = await self._creator.create(request, nonce=nonce, ttl=ttl, max_open=max_open)
         stored = await self.get(stored_id)
         if stored is None:
             raise UnknownRequest("that request is no longer available; please ask again")
@@ -115,16 +95,25 @@ class RequestStore:
         found = await self._get_many([request_id])
         return found[0] if found else None
 
-    async def pending(self, *, limit: int = 100) -> list[TokenRequest]:
-        """Pending requests, oldest first (ids whose hash is gone are dropped from the index)."""
-        ids = [
-            as_str(i) for i in await self._redis.zrange(self._keys.pending_index(), 0, limit - 1)
-        ]
-        found = await self._get_many(ids)
-        gone = set(ids) - {r.id for r in found}
-        if gone:
-            await self._redis.zrem(self._keys.pending_index(), *gone)
-        return [r for r in found if r.state is RequestState.PENDING]
+    async def pending(self) -> list[TokenRequest]:
+        """Every pending request, oldest first, read `PAGE` at a time (ids whose hash is gone
+        are dropped from the index). Nothing is left out: a flood of requests must not hide
+        one from the approvers' listing or from the nudges."""
+        ids = [as_str(i) for i in await self._redis.zrange(self._keys.pending_index(), 0, -1)]
+        found: list[TokenRequest] = []
+        for first in range(0, len(ids), PAGE):
+            page = ids[first : first + PAGE]
+            requests = await self._get_many(page)
+            gone = set(page) - {r.id for r in requests}
+            if gone:
+                await self._redis.zrem(self._keys.pending_index(), *gone)
+            found += [r for r in requests if r.state is RequestState.PENDING]
+        return found
+
+    async def name_holder(self, registry_id: str, token_name: str) -> str | None:
+        """Who holds a token name on a registry: ``req:<request id>`` or ``token:<token id>``."""
+        holder = await self._redis.get(self._keys.name_claim(registry_id, token_name))
+        return as_str(holder) if holder is not None else None
 
     async def of_requester(self, user_id: str, *, limit: int = 50) -> list[TokenRequest]:
         """A requester's requests, newest first."""
@@ -148,9 +137,16 @@ class RequestStore:
         ask: TokenAsk | None = None,
         narrowed: str | None = None,
         comment: str | None = None,
+        version: int | None = None,
         op_id: str,
     ) -> Transition:
-        """Record an approval; the one that reaches the quorum approves the request."""
+        """Record an approval; the one that reaches the quorum approves the request.
+
+        A narrowed `ask` must come with the `version` of the request it was made from: when
+        another approver narrowed the request since, the approval is refused (``stale_view``,
+        audited) and the answer carries the request as it is now."""
+        if ask is not None and version is None:
+            raise ValueError("a narrowed ask needs the version it was made from")
         detail = "; ".join(
             part
             for part in (
@@ -171,13 +167,15 @@ class RequestStore:
             comment or "",
             to_ms(at),
             detail,
-            extra_keys=[self._keys.approved_index()],
+            "" if version is None else version,
+            extra_keys=[self._keys.approved_index(), *await self.side_keys(request_id)],
         )
 
     async def deny(
         self, request_id: str, *, actor: str, at: datetime, comment: str, op_id: str
     ) -> Transition:
-        return await self._step("deny", request_id, actor, at, op_id, comment)
+        side = await self.side_keys(request_id)
+        return await self._step("deny", request_id, actor, at, op_id, comment, extra_keys=side)
 
     async def claim(
         self, request_id: str, *, actor: str, at: datetime, stale_after: timedelta, op_id: str
@@ -196,7 +194,9 @@ class RequestStore:
         op_id: str,
     ) -> Transition:
         """collecting -> collected; writes ownership; audits CREATED, then DELIVERED."""
-        requester = await self._redis.hget(self._keys.request(request_id), "requester")
+        requester, name_key = await self._redis.hmget(
+            self._keys.request(request_id), ["requester", "name_key"]
+        )
         if requester is None:
             return Transition(applied=False, request=None, refusal=Refusal.UNKNOWN_REQUEST)
         owner = as_str(
@@ -207,6 +207,7 @@ class RequestStore:
             self._keys.user_tokens(owner),
             self._keys.approved_index(),
             self._keys.rotations(),
+            as_str(name_key) if name_key else self._keys.name_claim("-", "-"),
         ]
         return await self._step(
             "complete",
@@ -243,7 +244,7 @@ class RequestStore:
             at,
             op_id,
             reason,
-            extra_keys=[self._keys.approved_index()],
+            extra_keys=[self._keys.approved_index(), *await self.side_keys(request_id)],
         )
 
     async def cancel(
@@ -251,7 +252,13 @@ class RequestStore:
     ) -> Transition:
         """pending or approved -> cancelled, by the requester only (others refused, audited)."""
         return await self._step(
-            "cancel", request_id, actor, at, op_id, detail, extra_keys=[self._keys.approved_index()]
+            "cancel",
+            request_id,
+            actor,
+            at,
+            op_id,
+            detail,
+            extra_keys=[self._keys.approved_index(), *await self.side_keys(request_id)],
         )
 
     async def audit_refusal(
@@ -270,6 +277,18 @@ class RequestStore:
         )
 
     # plumbing ------------------------------------------------------------------------------
+    async def side_keys(self, request_id: str) -> list[str]:
+        """The request's name claim and open-set keys, as stored on it at creation (they never
+        change, so reading them before the script is safe); placeholders for a request stored
+        before they existed, which the scripts then leave alone."""
+        name_key, open_key = await self._redis.hmget(
+            self._keys.request(request_id), ["name_key", "open_key"]
+        )
+        return [
+            as_str(name_key) if name_key else self._keys.name_claim("-", "-"),
+            as_str(open_key) if open_key else self._keys.user_open("-", "-"),
+        ]
+
     async def _step(
         self,
         step: str,

@@ -18,9 +18,10 @@ from redis.asyncio import Redis
 from bot.domain.errors import UnknownRequest
 from bot.domain.models import RequestState, TokenRequest
 from bot.store.codec import as_str, ms, request_fields, to_iso, to_ms
+from bot.store.creation import USER_INDEX_SIZE, refused
 from bot.store.errors import translates_redis_errors
 from bot.store.keys import Keys
-from bot.store.requests import SYSTEM_ACTOR, USER_INDEX_SIZE, RequestStore
+from bot.store.requests import SYSTEM_ACTOR, RequestStore
 from bot.store.scripts import audit_script, source, transition_script
 from bot.store.transitions import Stepper, Transition
 
@@ -70,6 +71,7 @@ class RulesStore:
         rule: str = "",
         cap: int = 0,
         break_glass: bool = False,
+        max_open: int | None = None,
     ) -> Decided:
         """Store a new request approved at once by `decided_by` — or pending when `rule` has
         reached its `cap` for this requester today. Once per nonce, like `RequestStore.create`."""
@@ -95,6 +97,7 @@ class RulesStore:
             detail,
             rule,
             "1" if break_glass else "0",
+            "" if max_open is None else max_open,
             *[item for pair in fields.items() for item in pair],
         ]
         keys = [
@@ -107,8 +110,11 @@ class RulesStore:
             self._keys.approved_index(),
             self._keys.auto_approvals(request.ask.registry_id, rule, request.requester, day),
             self._keys.break_glass_open(),
+            self._keys.name_claim(request.ask.registry_id, request.ask.token_name),
+            self._keys.user_open(request.requester, request.ask.registry_id),
         ]
         created, stored_id, _ = await self._create(keys=keys, args=args)
+        refused(int(created), as_str(stored_id), request)
         stored = await self._requests.get(as_str(stored_id))
         if stored is None:
             raise UnknownRequest("that request is no longer available; please ask again")
@@ -128,7 +134,11 @@ class RulesStore:
             verb,
             to_ms(request.created_at),
             detail,
-            extra_keys=[self._keys.break_glass_open(), self._keys.approved_index()],
+            extra_keys=[
+                self._keys.break_glass_open(),
+                self._keys.approved_index(),
+                (await self._requests.side_keys(request.id))[0],
+            ],
         )
 
     async def unreviewed(self, *, limit: int = 100) -> list[TokenRequest]:

@@ -30,6 +30,7 @@ USAGE = {
     "request": "request [registry]",
     "breakglass": "breakglass [registry]",
     "cancel": "cancel [registry] <token name>",
+    "pending": "pending [page]",
 }
 
 
@@ -60,8 +61,12 @@ async def _run(
     now = services.clock.now()
     usage = f"{services.command} {USAGE.get(verb, '')}"
     pair = verb in ("show", "disable", "enable", "delete", "extend", "rotate")
-    if (pair and len(args) != 2) or (verb in ("list", "request", "breakglass") and len(args) > 1):
+    if (pair and len(args) != 2) or (
+        verb in ("list", "request", "breakglass", "pending") and len(args) > 1
+    ):
         return views.usage_message("That is not quite right.", usage)
+    if verb == "pending" and args and not args[0].isdigit():
+        return views.usage_message("The page is a number.", usage)
     if verb == "audit" and len(args) > 2:
         return views.usage_message("Too many words.", usage)
     match verb:
@@ -93,7 +98,9 @@ async def _run(
                 return views.usage_message("Say which request.", usage)
             return withdrawn_message(await services.withdrawals.cancel_named(user, args))
         case "pending":
-            return views.pending_listing(await services.requests.pending_for(user), now)
+            waiting = await services.requests.pending_for(user)
+            page = int(args[0]) if args else 1
+            return views.pending_listing(waiting, now, page=page, command=services.command)
         case "audit":
             entries = await services.tokens.audit_trail(user, *args)
             names = {r.id: r.name for r in services.catalog.cached() or []}

@@ -16,13 +16,13 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain.errors import InvalidForm, InvalidInput, RegbotError
+from bot.domain.errors import ChangedMeanwhile, InvalidForm, InvalidInput, RegbotError
 from bot.services.requests import RequestService
 from handlers.ids import BlockId, Callback
 from handlers.parse import private_metadata, request_form, review_form, view_state
 from handlers.reporting import reporting
 from handlers.services import Services, decision_outcome, direct
-from handlers.views.approval import ReviewMeta
+from handlers.views.approval import ReviewMeta, review_modal
 from handlers.views.request_modal import RequestModalMeta
 
 PRE_ACK_SECONDS = 2.0  # of Slack's 3 s: the rest is for Bolt, the network and Slack itself
@@ -89,7 +89,10 @@ def register(app: AsyncApp, services: Services) -> None:
             async with asyncio.timeout(PRE_ACK_SECONDS):
                 request = await requests.get(meta.request_id)
                 review = review_form(view, len(request.ask.scopes))
-                await requests.check_review(request, user, review)
+                await requests.check_review(request, user, review, seen_version=meta.version)
+        except ChangedMeanwhile as exc:  # show the request as it is now, to decide again
+            await ack(response_action="update", view=await _fresh_review(exc, services))
+            return
         except (RegbotError, TimeoutError) as exc:
             await ack(response_action="errors", errors=modal_errors(exc, view, BlockId.COMMENT))
             return
@@ -98,5 +101,15 @@ def register(app: AsyncApp, services: Services) -> None:
             if review.decision == "deny":
                 decided = await requests.deny(request.id, user, review.comment)
             else:
-                decided = await requests.approve(request.id, user, review)
+                decided = await requests.approve(
+                    request.id, user, review, seen_version=meta.version
+                )
             services.decisions.count_decision(decision_outcome(decided))
+
+
+async def _fresh_review(exc: ChangedMeanwhile, services: Services) -> dict[str, Any]:
+    request = exc.request
+    owned = await services.ownership.of_user(request.requester)
+    existing = [o.token_name for o in owned if o.registry_id == request.ask.registry_id]
+    now = services.clock.now()
+    return review_modal(request, existing=existing, deny=False, now=now, notice=exc.user_message)

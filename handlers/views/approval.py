@@ -28,6 +28,7 @@ from handlers.views.text import code, escape, quoted, scope_line
 
 class ReviewMeta(BaseModel):
     request_id: str
+    version: int | None = None  # the request's version the modal shows (None: an old modal)
 
 
 TITLES = {
@@ -124,10 +125,25 @@ def approval_message(request: TokenRequest, now: datetime) -> dict[str, Any]:
     return message(text, blocks)
 
 
-def review_modal(request: TokenRequest, *, existing: list[str], deny: bool, now: datetime) -> Block:
+def _names(existing: list[str], shown: int = 30) -> str:
+    have = ", ".join(code(name) for name in existing[:shown]) or "none"
+    if len(existing) > shown:
+        have += f" and {len(existing) - shown} more"
+    return have
+
+
+def review_modal(
+    request: TokenRequest,
+    *,
+    existing: list[str],
+    deny: bool,
+    now: datetime,
+    notice: str = "",
+) -> Block:
     ask = request.ask
-    have = ", ".join(code(name) for name in existing[:30]) or "none"
-    blocks: list[Block] = [
+    have = _names(existing)
+    blocks: list[Block] = [section(f":warning: {escape(notice)}")] if notice else []
+    blocks += [
         section(summary_text(request), fields=request_fields(request, now)),
         section(f"*Reason*\n{quoted(ask.reason)}"),
         context(f"Their tokens on {escape(ask.registry_name)} made through regbot: {have}"),
@@ -167,7 +183,11 @@ def review_modal(request: TokenRequest, *, existing: list[str], deny: bool, now:
                 optional=True,
             )
         )
-    for index, scope in enumerate(ask.scopes):
+    if request.kind is RequestKind.EXTEND:
+        # PATCHed at once with the new expiry only: the token keeps its scopes, so none are
+        # offered for narrowing here (rotate the token to change them)
+        blocks.append(context("An extension sets a new expiry only; the token keeps its scopes."))
+    for index, scope in enumerate([] if request.kind is RequestKind.EXTEND else ask.scopes):
         requested = [option(a.value, a.value) for a in scope.sorted_actions()]
         blocks.append(
             input_block(
@@ -188,5 +208,7 @@ def review_modal(request: TokenRequest, *, existing: list[str], deny: bool, now:
         "Review request",
         blocks,
         submit="Decide",
-        private_metadata=ReviewMeta(request_id=request.id).model_dump_json(),
+        private_metadata=ReviewMeta(
+            request_id=request.id, version=request.version
+        ).model_dump_json(),
     )

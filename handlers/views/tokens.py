@@ -18,6 +18,7 @@ from handlers.views.text import code, escape, escaped_except
 
 MAX_ROWS = 40  # keeps a listing well under 50 blocks
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+PENDING_PAGE = 15  # 3 blocks each, plus the header and the "more" line: under 50 blocks
 
 
 def help_message(command: str) -> dict[str, Any]:
@@ -30,7 +31,7 @@ def help_message(command: str) -> dict[str, Any]:
         f"`{c} delete <registry> <token>` — asks you to confirm",
         f"`{c} extend <registry> <token>` — ask for a later expiry (approvers decide)",
         f"`{c} rotate <registry> <token>` — ask for a successor with the same scopes",
-        f"`{c} pending` — requests waiting for your decision",
+        f"`{c} pending [page]` — requests waiting for your decision",
         f"`{c} breakglass [registry]` — emergency token, self-approved, alerted and reviewed",
         f"`{c} cancel <token name>` — withdraw your pending or approved request",
         f"`{c} audit [registry [token]]` — the latest audit entries (approvers)",
@@ -93,8 +94,13 @@ def token_listing(listing: TokenListing, now: datetime) -> dict[str, Any]:
     for view in listing.tokens[:MAX_ROWS]:
         blocks.append(section(_token_line(view, now, with_registry=mine)))
     notes = []
-    if len(listing.tokens) > MAX_ROWS or listing.truncated:
-        notes.append(f"Showing the first {min(len(listing.tokens), MAX_ROWS)}.")
+    hidden = len(listing.tokens) - MAX_ROWS
+    if hidden > 0 or listing.truncated:
+        shown = min(len(listing.tokens), MAX_ROWS)
+        more = f"…and {hidden} more" if hidden > 0 else "…and more"
+        if listing.truncated:
+            more += " (the registry has more than regbot lists at once)"
+        notes.append(f"Showing the first {shown}; {more}. `show <registry> <token>` finds any.")
     if listing.gone:
         notes.append(f"{listing.gone} of your tokens have expired and are gone.")
     if notes:
@@ -154,11 +160,20 @@ def audit_listing(
     return message(f"{escape(title)}: {len(entries)} entries", blocks)
 
 
-def pending_listing(requests: list[TokenRequest], now: datetime) -> dict[str, Any]:
-    blocks: list[Block] = [header("Waiting for your decision")]
+def pending_listing(
+    requests: list[TokenRequest], now: datetime, *, page: int = 1, command: str = "/regtoken"
+) -> dict[str, Any]:
+    """One page of the requests waiting for this approver, oldest first; every page says how
+    many more there are and how to see them (nothing is dropped silently)."""
+    pages = max(1, -(-len(requests) // PENDING_PAGE))
+    page = min(max(page, 1), pages)
+    first = (page - 1) * PENDING_PAGE
+    shown = requests[first : first + PENDING_PAGE]
+    title = "Waiting for your decision" + (f" (page {page} of {pages})" if pages > 1 else "")
+    blocks: list[Block] = [header(title)]
     if not requests:
         blocks.append(section("Nothing is waiting for you."))
-    for request in requests[:20]:
+    for request in shown:
         blocks.append(
             section(
                 f"{summary_text(request)} — {code(request.ask.token_name)}, "
@@ -176,4 +191,8 @@ def pending_listing(requests: list[TokenRequest], now: datetime) -> dict[str, An
             )
         )
         blocks.append(divider())
-    return message(f"{len(requests)} requests wait for your decision", blocks[:50])
+    rest = len(requests) - first - len(shown)
+    if rest > 0:
+        more = f"`{command} pending {page + 1}` shows the next ones"
+        blocks.append(context(f"…and {rest} more waiting: {more}."))
+    return message(f"{len(requests)} requests wait for your decision", blocks)

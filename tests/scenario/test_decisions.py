@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import timedelta
 from typing import Any
 
@@ -13,8 +14,12 @@ from bot.store.requests import RequestStore
 from handlers.ids import ActionId, BlockId, Callback
 from tests.scenario.harness import PROD_APPROVAL_CHANNEL, Harness
 
+_NAMES = itertools.count(1)
+
 
 async def _submitted(harness: Harness, user: str = "UDEV", **kwargs: Any) -> str:
+    # a name of its own: two open requests never share a token name on one registry
+    kwargs.setdefault("name", f"ci-push-{next(_NAMES)}")
     await harness.submit_request(user, **kwargs)
     channel = kwargs.get("channel")
     return (

@@ -9,11 +9,24 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from bot.domain.models import RequestState
+from bot.policy.model import Policy
 from bot.store.audit import AuditLog
 from bot.store.requests import RequestStore
 from handlers.ids import ActionId, Callback
-from tests.scenario.harness import APPROVAL_CHANNEL, Harness
+from tests.scenario.harness import APPROVAL_CHANNEL, Harness, policy_mapping
+
+
+@pytest.fixture
+def policy() -> Policy:
+    """One person with many open requests: these tests are about Home, not the per-person
+    limit (tests/scenario/test_flood.py covers that)."""
+    mapping = policy_mapping()
+    mapping["defaults"]["max_open_requests_per_user"] = 1000
+    return Policy.from_mapping(mapping)
+
 
 
 def values_of(view: dict[str, Any], action_id: str) -> list[str]:

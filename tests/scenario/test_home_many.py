@@ -9,15 +9,27 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from bot.domain.models import Action, RepoScope, TokenAsk
+from bot.policy.model import Policy
 from bot.store.ownership import OwnershipStore, TokenOwnership
 from handlers.ids import ActionId, Callback
 from handlers.views.home_list import PER_PAGE
 from tests.blockkit import VIEW_BLOCKS
-from tests.scenario.harness import Harness
+from tests.scenario.harness import Harness, policy_mapping
 from tests.scenario.test_home import values_of
 
 MANY = 150
+
+@pytest.fixture
+def policy() -> Policy:
+    """One person with many open requests: these tests are about Home, not the per-person
+    limit (tests/scenario/test_flood.py covers that)."""
+    mapping = policy_mapping()
+    mapping["defaults"]["max_open_requests_per_user"] = 1000
+    return Policy.from_mapping(mapping)
+
 
 
 def _ask(harness: Harness, name: str) -> TokenAsk:

@@ -5,6 +5,7 @@ told, the approval message updated, all audited, each thing done once across rep
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -26,9 +27,13 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+_NAMES = itertools.count(1)
+
+
 async def _submitted(harness: Harness) -> tuple[str, str]:
-    """A pending request on team-registry; (request id, ts of its approval message)."""
-    await harness.submit_request("UDEV", name="ci-push")
+    """A pending request on team-registry; (request id, ts of its approval message). Each has
+    a name of its own: two open requests never share a token name on one registry."""
+    await harness.submit_request("UDEV", name=f"ci-push-{next(_NAMES)}")
     post = harness.approval_posts()[-1]
     ts = harness.slack.messages_in(APPROVAL_CHANNEL)[-1]["ts"]
     return harness.button_value(post, ActionId.APPROVE), ts

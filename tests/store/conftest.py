@@ -26,11 +26,12 @@ def op() -> str:
     return uuid.uuid4().hex
 
 
-def make_ask(*, repository: str = "*") -> TokenAsk:
+def make_ask(*, repository: str = "*", token_name: str | None = None) -> TokenAsk:
+    """An ask with a name of its own (two open requests never share a name on a registry)."""
     return TokenAsk(
         registry_id="reg-1",
         registry_name="acme",
-        token_name="ci-pull",
+        token_name=token_name or f"ci-pull-{uuid.uuid4().hex[:8]}",
         scopes=[RepoScope(repository=repository, actions=frozenset({Action.PULL, Action.PUSH}))],
         expiry=T0 + timedelta(days=90),
         reason="CI pulls images",

@@ -139,9 +139,15 @@ async def test_quorum_of_two_needs_two_different_approvers(
 async def test_narrowing_replaces_the_ask(
     store: RequestStore, audit: AuditLog, pending: TokenRequest
 ) -> None:
-    narrower = make_ask(repository="app/web")
+    narrower = make_ask(repository="app/web", token_name=pending.ask.token_name)
     t = await store.approve(
-        pending.id, actor="U_BOSS", at=T0, ask=narrower, narrowed="only app/web", op_id=op()
+        pending.id,
+        actor="U_BOSS",
+        at=T0,
+        ask=narrower,
+        narrowed="only app/web",
+        version=pending.version,
+        op_id=op(),
     )
     assert t.request is not None
     assert t.request.ask == narrower

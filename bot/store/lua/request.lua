@@ -81,3 +81,29 @@ local function stale_detail()
   end
   return 'already ' .. STATE
 end
+
+-- The request's token-name claim and its entry in the requester's open set: the caller passes
+-- their keys (read from the hash's name_key / open_key fields, which never change); a request
+-- stored before those fields existed has neither, and these do nothing for it.
+local function ours(name, key)
+  local own = field(name)
+  return own ~= '' and own == key
+end
+
+local function release_name(key)
+  if ours('name_key', key) and redis.call('GET', key) == 'req:' .. field('id') then
+    redis.call('DEL', key)
+  end
+end
+
+local function keep_name(key, ttl_ms)
+  if ours('name_key', key) and redis.call('GET', key) == 'req:' .. field('id') then
+    redis.call('PEXPIRE', key, ttl_ms)
+  end
+end
+
+local function leave_open(key)
+  if ours('open_key', key) then
+    redis.call('ZREM', key, field('id'))
+  end
+end

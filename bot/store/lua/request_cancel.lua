@@ -1,4 +1,5 @@
--- KEYS: 6 approved index. ARGV: 6 audit detail (what was withdrawn).
+-- KEYS: 6 approved index, 7 name claim, 8 the requester's open set.
+-- ARGV: 6 audit detail (what was withdrawn).
 -- The requester withdraws their own request while it is pending or approved (not yet being
 -- collected). Racing an approval, a deny, a claim or the expiry sweep, exactly one applies:
 -- whichever script Redis runs first moves STATE, and the other finds it moved.
@@ -14,6 +15,8 @@ end
 redis.call('HSET', REQ, 'state', 'cancelled', 'cancelled_at', AT)
 redis.call('ZREM', PENDING, field('id'))
 redis.call('ZREM', KEYS[6], field('id'))
+release_name(KEYS[7])
+leave_open(KEYS[8])
 keep_for_retention()
 audit('cancelled', 'ok', ARGV[6])
 return finish(true, '', '')

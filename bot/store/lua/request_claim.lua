@@ -14,6 +14,10 @@ if STATE == 'collecting' then
   detail = 're-claimed: the claim made at ' .. since .. ' was abandoned'
 end
 redis.call('HSET', REQ, 'state', 'collecting', 'claimed_at', AT)
+if field('create_attempted_at') == '' then
+  -- recorded before IONOS is asked: a token of this name made before it is not this request's
+  redis.call('HSET', REQ, 'create_attempted_at', AT)
+end
 keep_for_retention()
 audit('claimed', 'ok', detail)
 return finish(true, '', '')

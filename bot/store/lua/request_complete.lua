@@ -1,5 +1,6 @@
 -- KEYS: 6 ownership hash of the new token, 7 requester's token set, 8 approved index,
---       9 rotations (a rotation's old token gets its grace period from now)
+--       9 rotations (a rotation's old token gets its grace period from now), 10 name claim
+--       (handed from the request to the token: the ownership store sets its end)
 -- ARGV: 6 token id, 7 token name, 8 requester the caller read (KEYS[7] was built from it),
 --       9 now (epoch ms)
 if STATE ~= 'collecting' then
@@ -15,6 +16,12 @@ redis.call('HSET', KEYS[6],
   'registry_name', ask.registry_name, 'token_name', ARGV[7], 'request_id', field('id'),
   'created_at', AT)
 redis.call('SADD', KEYS[7], ARGV[6])
+if ours('name_key', KEYS[10]) then
+  local holder = redis.call('GET', KEYS[10])
+  if not holder or holder == 'req:' .. field('id') then -- never take another's claim over
+    redis.call('SET', KEYS[10], 'token:' .. ARGV[6], 'PX', RETENTION_MS)
+  end
+end
 redis.call('ZREM', KEYS[8], field('id'))
 if field('kind') == 'rotate' and field('target_token_id') ~= '' then
   redis.call('ZADD', KEYS[9], ARGV[9], field('id'))

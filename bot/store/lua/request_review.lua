@@ -1,6 +1,6 @@
 -- The post-hoc review of a break-glass request: acknowledge it, or revoke it (once, by one
 -- approver; the service checks who is an approver before calling).
--- KEYS: 6 open break-glass index, 7 approved index
+-- KEYS: 6 open break-glass index, 7 approved index, 8 name claim
 -- ARGV: 6 verb (acknowledge | revoke | release), 7 created (epoch ms), 8 detail
 -- revoke of an approved (not yet collected) request cancels it: no token will be made.
 -- release undoes a revoke whose IONOS calls failed, so that it can be clicked again.
@@ -32,6 +32,7 @@ redis.call('ZREM', KEYS[6], field('id'))
 if verb == 'revoke' and STATE == 'approved' then
   redis.call('HSET', REQ, 'state', 'cancelled')
   redis.call('ZREM', KEYS[7], field('id'))
+  release_name(KEYS[8])
 end
 audit(past[verb], 'ok', ARGV[8])
 return finish(true, '', '')
