@@ -14,6 +14,9 @@ from handlers.listeners import (
     decisions,
     extend,
     options,
+    owners,
+    review_decisions,
+    reviews,
     submissions,
     token_actions,
 )
@@ -43,6 +46,9 @@ def build_bolt_app(
     options.register(app, services)
     token_actions.register(app, services)  # extend, rotate, disable/enable/delete now
     extend.register(app, services)  # the extend modal
+    reviews.register(app, services)  # access review campaigns: the modal and its pages
+    review_decisions.register(app, services)  # keep / disable / delete
+    owners.register(app, services)  # adopt, assign owner
 
     @app.event("app_home_opened")
     async def on_home_opened() -> None:

@@ -10,6 +10,8 @@ class Callback(StrEnum):
     REVIEW_MODAL = "regbot.review"
     LOADING_MODAL = "regbot.loading"
     EXTEND_MODAL = "regbot.extend"
+    ACCESS_REVIEW_MODAL = "regbot.access_review"  # the paged list of a review campaign
+    ADOPT_MODAL = "regbot.adopt"  # /regtoken adopt: pick the token's owner
 
 
 class ActionId(StrEnum):
@@ -33,6 +35,15 @@ class ActionId(StrEnum):
     DELETE_NOW = "regbot.token.delete"
     SWITCHED = "regbot.token.switched"  # rotation: "I've switched" (value: request id)
     RETRY_EXTEND = "regbot.token.extend.retry"  # IONOS refused an approved extension (request id)
+    # access reviews (values: "<campaign_id>" or "<campaign_id>:<token_id>")
+    REVIEW_TOKENS = "regbot.access_review.open"
+    REVIEW_KEEP = "regbot.access_review.keep"
+    REVIEW_DISABLE = "regbot.access_review.disable"
+    REVIEW_DELETE = "regbot.access_review.delete"
+    REVIEW_PREV = "regbot.access_review.prev"
+    REVIEW_NEXT = "regbot.access_review.next"
+    # a user select; its block id carries the token: "assign_owner:<registry_id>:<token_id>"
+    ASSIGN_OWNER = "regbot.owner.assign"
     # inputs (action ids inside input blocks)
     INPUT = "value"
 
@@ -49,6 +60,23 @@ class BlockId(StrEnum):
     COLLECT_ACTIONS = "collect_actions"
     LIFECYCLE_ACTIONS = "lifecycle_actions"  # switched / retry buttons in DMs
     REMINDER_ACTIONS = "reminder_actions"
+    REVIEW_ACTIONS = "review_actions"  # the campaign message's Review tokens button
+    REVIEW_PAGER = "review_pager"
+    REVIEW_NOTICE = "review_notice"  # the answer to the last click, on top of the modal
+    OWNER = "owner"  # the adopt modal's user select
+    ASSIGN_OWNER_PREFIX = "assign_owner"
+
+    @staticmethod
+    def review_note(token_id: str) -> str:
+        return f"review_note:{token_id}"
+
+    @staticmethod
+    def review_buttons(token_id: str) -> str:
+        return f"review_buttons:{token_id}"
+
+    @staticmethod
+    def assign_owner(registry_id: str, token_id: str) -> str:
+        return f"assign_owner:{registry_id}:{token_id}"
 
     @staticmethod
     def scope_repo(index: int) -> str:

@@ -15,9 +15,12 @@ from bot.services.catalog import RegistryCatalog
 from bot.services.delivery import DeliveryService
 from bot.services.extension import ExtensionApplier
 from bot.services.housekeeping import HousekeepingService
+from bot.services.owners import OwnerService
 from bot.services.ports import OwnershipRepository
 from bot.services.renewals import Renewals
 from bot.services.requests import RequestService
+from bot.services.review_schedule import ReviewHousekeeping
+from bot.services.reviews import ReviewService
 from bot.services.rotation import RotationService
 from bot.services.tokens import TokenService
 from handlers.reporting import Reply
@@ -52,6 +55,15 @@ class LifecycleServices:
 
 
 @dataclass(frozen=True)
+class ReviewServices:
+    """Access review campaigns, their housekeeping, and token owners."""
+
+    campaigns: ReviewService
+    housekeeping: ReviewHousekeeping
+    owners: OwnerService
+
+
+@dataclass(frozen=True)
 class Services:
     requests: RequestService
     delivery: DeliveryService
@@ -61,6 +73,7 @@ class Services:
     policy: Policy
     clock: Clock
     lifecycle: LifecycleServices
+    reviews: ReviewServices
     command: str = "/regtoken"
     # handlers count decisions after the service call: decisions.count_decision(...)
     decisions: DecisionCounter = field(default_factory=NotCounted)

@@ -24,6 +24,12 @@ class AuditAction(StrEnum):
     REMINDED = "reminded"  # an expiry reminder went out (to the owner, or the channel)
     NUDGED = "nudged"  # a pending request's approvers were reminded
     REFUSED = "refused"  # a decision or action the rules did not allow
+    # access reviews and token owners (bot/services/reviews.py, bot/services/owners.py)
+    REVIEW_STARTED = "review_started"
+    REVIEWED = "reviewed"  # detail: "reviewed: keep|disable|delete by <user>, note: …"
+    REVIEW_CLOSED = "review_closed"
+    OWNER_ASSIGNED = "owner_assigned"
+    OWNER_LEFT = "owner_left"  # the owner's Slack account is deactivated or unreachable
 
 
 class Outcome(StrEnum):

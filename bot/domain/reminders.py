@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.reviews import OverdueReview
+
 
 @dataclass(frozen=True)
 class Access:
@@ -92,6 +94,7 @@ class Digest:
     disabled_days: int = 30
     limit: int = 10
     sections: dict[DigestCategory, DigestSection] = field(default_factory=dict)
+    overdue_reviews: list[OverdueReview] = field(default_factory=list)  # access reviews
 
     def add(self, category: DigestCategory, entry: DigestEntry) -> None:
         section = self.sections.get(category)
@@ -104,4 +107,4 @@ class Digest:
 
     @property
     def empty(self) -> bool:
-        return not any(s.total for s in self.sections.values())
+        return not any(s.total for s in self.sections.values()) and not self.overdue_reviews

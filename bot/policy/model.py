@@ -48,6 +48,7 @@ __all__ = [
     "PolicyError",
     "Quorum",
     "RegistryPolicy",
+    "ReviewSchedule",
     "format_duration",
     "parse_duration",
 ]
@@ -79,6 +80,27 @@ class QuorumOverride(_Section):
     delete: Count | None = None
 
 
+DEFAULT_REVIEW_DUE_DAYS = 14  # a campaign started by hand, with no `reviews` in the policy
+
+
+class ReviewSchedule(_Section):
+    """``reviews: {every_days, due_days}``: a review campaign every so many days, due after
+    ``due_days``. Absent = no scheduled reviews (approvers may still start one)."""
+
+    every_days: Count
+    due_days: Count = DEFAULT_REVIEW_DUE_DAYS
+
+    @model_validator(mode="after")
+    def _due_within_period(self) -> ReviewSchedule:
+        if self.due_days > self.every_days:
+            raise ValueError("due_days must be <= every_days")
+        return self
+
+    @property
+    def every(self) -> timedelta:
+        return timedelta(days=self.every_days)
+
+
 class RegistryPolicy(_Section):
     """The effective policy of one registry: defaults merged with the registry's overrides."""
 
@@ -88,6 +110,7 @@ class RegistryPolicy(_Section):
     max_expiry_days: Count
     default_expiry_days: Count
     quorum: Quorum = Quorum()
+    reviews: ReviewSchedule | None = None
 
     @model_validator(mode="after")
     def _default_within_max(self) -> RegistryPolicy:
@@ -117,6 +140,12 @@ class RegistryPolicy(_Section):
     def default_expiry(self) -> timedelta:
         return timedelta(days=self.default_expiry_days)
 
+    @property
+    def review_due(self) -> timedelta:
+        """How long a review campaign of this registry stays open."""
+        days = self.reviews.due_days if self.reviews else DEFAULT_REVIEW_DUE_DAYS
+        return timedelta(days=days)
+
 
 # the file's sections --------------------------------------------------------------------
 class RegistryDefaults(_Section):
@@ -125,6 +154,7 @@ class RegistryDefaults(_Section):
     max_expiry_days: Count = 90
     default_expiry_days: Count = 30
     quorum: Quorum = Quorum()
+    reviews: ReviewSchedule | None = None
 
 
 class RegistryOverride(_Section):
@@ -135,6 +165,7 @@ class RegistryOverride(_Section):
     max_expiry_days: Count | None = None
     default_expiry_days: Count | None = None
     quorum: QuorumOverride | None = None
+    reviews: ReviewSchedule | None = None
 
     @model_validator(mode="before")
     @classmethod

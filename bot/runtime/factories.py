@@ -21,9 +21,12 @@ from bot.services.catalog import RegistryCatalog
 from bot.services.delivery import DeliveryService
 from bot.services.extension import ExtensionApplier
 from bot.services.housekeeping import HousekeepingService
+from bot.services.owners import OwnerService, OwnerWatch
 from bot.services.reminders import ReminderService
 from bot.services.renewals import Renewals
 from bot.services.requests import RequestService
+from bot.services.review_schedule import ReviewHousekeeping
+from bot.services.reviews import ReviewService
 from bot.services.rotation import RotationService
 from bot.services.tokens import TokenService
 from bot.store.audit import AuditLog
@@ -33,10 +36,12 @@ from bot.store.locks import RedisLock
 from bot.store.ownership import OwnershipStore
 from bot.store.reminders import SendOnceLedger
 from bot.store.requests import RequestStore
+from bot.store.reviews import ReviewStore
 from handlers.notifiers.housekeeping import SlackLifecycleNotifier
 from handlers.notifiers.reminders import SlackReminderNotifier
 from handlers.notifiers.requests import SlackNotifier, SlackUserGroups
-from handlers.services import LifecycleServices, Services
+from handlers.notifiers.reviews import SlackPeople, SlackReviewNotifier
+from handlers.services import LifecycleServices, ReviewServices, Services
 
 REGISTRY_CACHE_AGE = timedelta(minutes=5)
 
@@ -49,6 +54,7 @@ class Stores:
     ownership: OwnershipStore
     housekeeping: HousekeepingStore
     ledger: SendOnceLedger
+    reviews: ReviewStore
 
 
 def build_stores(clients: Clients, keys: Keys) -> Stores:
@@ -60,6 +66,7 @@ def build_stores(clients: Clients, keys: Keys) -> Stores:
         ownership=OwnershipStore(redis, keys),
         housekeeping=HousekeepingStore(redis, keys),
         ledger=SendOnceLedger(redis, keys),
+        reviews=ReviewStore(redis, keys),
     )
 
 
@@ -152,6 +159,7 @@ def build_services(
         ownership=stores.ownership,
         policy=policy,
         clock=clock,
+        reviews=build_reviews(policy, clients, stores, shared, clock),
         command=settings.slack_command,
         decisions=metrics,
     )
@@ -191,9 +199,61 @@ def build_lifecycle(
     )
 
 
+def build_reviews(
+    policy: Policy, clients: Clients, stores: Stores, shared: Shared, clock: Clock
+) -> ReviewServices:
+    """Access review campaigns, their housekeeping, and assigning token owners."""
+    notifier = SlackReviewNotifier(clients.slack)
+    campaigns = ReviewService(
+        api=clients.ionos,
+        catalog=shared.catalog,
+        approvers=shared.approvers,
+        ownership=stores.ownership,
+        store=stores.reviews,
+        notifier=notifier,
+        audit=stores.audit,
+        policy=policy,
+        clock=clock,
+    )
+    return ReviewServices(
+        campaigns=campaigns,
+        housekeeping=ReviewHousekeeping(
+            reviews=campaigns,
+            api=clients.ionos,
+            catalog=shared.catalog,
+            store=stores.reviews,
+            notifier=notifier,
+            policy=policy,
+        ),
+        owners=OwnerService(
+            catalog=shared.catalog,
+            approvers=shared.approvers,
+            ownership=stores.ownership,
+            store=stores.reviews,
+            notifier=notifier,
+            people=SlackPeople(clients.slack),
+            audit=stores.audit,
+            clock=clock,
+        ),
+    )
+
+
 def build_reminders(
-    settings: Settings, policy: Policy, clients: Clients, stores: Stores, clock: Clock
+    settings: Settings,
+    policy: Policy,
+    clients: Clients,
+    stores: Stores,
+    clock: Clock,
+    digest_extras: ReviewHousekeeping | None = None,
 ) -> ReminderService:
+    owner_watch = OwnerWatch(
+        people=SlackPeople(clients.slack_once),
+        store=stores.reviews,
+        ledger=stores.ledger,
+        notifier=SlackReviewNotifier(clients.slack_once),
+        audit=stores.audit,
+        clock=clock,
+    )
     return ReminderService(
         api=clients.ionos,
         ownership=stores.ownership,
@@ -204,6 +264,8 @@ def build_reminders(
         audit=stores.audit,
         # one walker per IONOS slot: with fewer, slots sit idle (docs/performance.md §2)
         registries_at_once=settings.ionos_max_in_flight,
+        owner_watch=owner_watch,  # owners who left Slack, reported once
+        digest_extras=digest_extras,  # overdue access reviews in the digest
     )
 
 
@@ -219,6 +281,7 @@ def build_scheduler(
 ) -> Scheduler:
     async def housekeeping(now: datetime) -> None:
         await services.lifecycle.housekeeping.housekeeping(now)
+        await services.reviews.housekeeping.housekeeping(now)  # scheduled and due reviews
         await stores.audit.trim(older_than=now - policy.audit_retention)
 
     return Scheduler(

@@ -77,7 +77,9 @@ async def assemble(
     async with open_clients(settings, metrics) as clients:
         stores = build_stores(clients, keys)
         services = build_services(settings, policy, clients, stores, clock, metrics)
-        reminders = build_reminders(settings, policy, clients, stores, clock)
+        reminders = build_reminders(
+            settings, policy, clients, stores, clock, services.reviews.housekeeping
+        )
         scheduler = build_scheduler(
             policy, clients, stores, services, reminders, clock, metrics, sweep_lock_ttl
         )

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.ionos.models import TokenStatus
 from handlers.listeners.extend import open_extend_modal
 from handlers.listeners.modals import open_request_modal
+from handlers.listeners.reviews import review_command
 from handlers.parse import split_args
 from handlers.reporting import reporting
 from handlers.services import Services, ephemeral
@@ -26,6 +27,8 @@ USAGE = {
     "audit": "audit [registry [token]]",
     "list": "list [registry]",
     "request": "request [registry]",
+    "review": "review <registry>",
+    "adopt": "adopt <registry> <token>",
 }
 
 
@@ -86,5 +89,7 @@ async def _run(
             entries = await services.tokens.audit_trail(user, *args)
             names = {r.id: r.name for r in services.catalog.cached() or []}
             return views.audit_listing(entries, " ".join(["Audit trail", *args]), names)
+        case "review" | "adopt":  # access reviews and token owners
+            return await review_command(services, verb, args, user, command["trigger_id"], client)
         case _:
             return views.help_message(services.command)

@@ -29,6 +29,8 @@ def help_message(command: str) -> dict[str, Any]:
         f"`{c} rotate <registry> <token>` — ask for a successor with the same scopes",
         f"`{c} pending` — requests waiting for your decision",
         f"`{c} audit [registry [token]]` — the latest audit entries (approvers)",
+        f"`{c} review <registry>` — start an access review of its tokens (approvers)",
+        f"`{c} adopt <registry> <token>` — give a token an owner (approvers)",
         f"`{c} help` — this message",
     ]
     examples = f"Examples: `{c} request prod-registry`, `{c} show prod-registry ci-push`"
@@ -39,7 +41,7 @@ def help_message(command: str) -> dict[str, Any]:
     ]
     verbs = [
         "request", "list", "show", "disable", "enable", "delete", "extend", "rotate",
-        "pending", "audit", "help",
+        "pending", "audit", "review", "adopt", "help",
     ]  # fmt: skip
     return message("regbot commands: " + ", ".join(verbs), blocks)
 

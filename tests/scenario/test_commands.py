@@ -25,6 +25,8 @@ SUBCOMMANDS = (
     "rotate",
     "pending",
     "audit",
+    "review",
+    "adopt",
     "help",
 )
 
