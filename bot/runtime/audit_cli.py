@@ -88,15 +88,21 @@ def verify_command(args: argparse.Namespace) -> int:
 
 
 async def _with_log(run: Callable[[AuditLog], Awaitable[int]]) -> int:
+    return await with_redis(lambda redis, keys: run(AuditLog(redis, keys)))
+
+
+async def with_redis(run: Callable[[Redis, Keys], Awaitable[int]]) -> int:
+    """Run a command on the Redis of ``REDIS_URL`` and the ``REGBOT_NAMESPACE`` keys (also
+    ``regbot review report``): an unreachable Redis is one line on stderr and exit code 2."""
     url = os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
     keys = Keys(namespace=os.environ.get("REGBOT_NAMESPACE", "regbot"))
     redis = Redis.from_url(
         url, decode_responses=True, socket_connect_timeout=5, retry=Retry(NoBackoff(), 1)
     )
     try:
-        return await run(AuditLog(redis, keys))
+        return await run(redis, keys)
     except (RedisConnectionError, RedisTimeoutError) as exc:
-        print(f"regbot audit: cannot reach Redis at {_redacted(url)}: {exc}", file=sys.stderr)
+        print(f"regbot: cannot reach Redis at {_redacted(url)}: {exc}", file=sys.stderr)
         return 2
     finally:
         await redis.aclose()
