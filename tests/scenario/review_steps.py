@@ -60,17 +60,23 @@ def store(harness: Harness) -> ReviewStore:
 
 
 def campaign_posts(harness: Harness, channel: str) -> list[SlackCall]:
-    return [c for c in harness.approval_posts(channel) if ActionId.REVIEW_TOKENS in harness.text_of(c)]
+    return [
+        c for c in harness.approval_posts(channel) if ActionId.REVIEW_TOKENS in harness.text_of(c)
+    ]
 
 
 def campaign_message(harness: Harness, channel: str) -> dict[str, Any]:
     """The campaign message as it is now in the channel (posted, then updated)."""
-    found = [m for m in harness.slack.messages_in(channel) if ActionId.REVIEW_TOKENS in json.dumps(m)]
+    found = [
+        m for m in harness.slack.messages_in(channel) if ActionId.REVIEW_TOKENS in json.dumps(m)
+    ]
     assert found, f"no campaign message in {channel}"
     return found[-1]
 
 
-async def open_review(harness: Harness, user: str, campaign_id: str, channel: str) -> dict[str, Any]:
+async def open_review(
+    harness: Harness, user: str, campaign_id: str, channel: str
+) -> dict[str, Any]:
     """Click Review tokens; the modal as the Slack stand-in holds it now."""
     await harness.click(ActionId.REVIEW_TOKENS, user, campaign_id, channel=channel)
     updated = harness.calls("views.update")[-1]

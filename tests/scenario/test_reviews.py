@@ -106,7 +106,9 @@ async def test_a_campaign_from_start_to_summary(harness: Harness, clock: FakeClo
     patches = [r for r in harness.ionos.requests if r.method == "PATCH" and off.id in r.path]
     assert patches and patches[-1].body == {"status": "disabled"}
     # the owner is told of the disable and the delete, with the note escaped
-    told = [harness.text_of(c) for c in harness.dms_to("UDEV") if "access review" in harness.text_of(c)]
+    told = [
+        harness.text_of(c) for c in harness.dms_to("UDEV") if "access review" in harness.text_of(c)
+    ]
     assert len(told) == 2
     assert "&lt;!channel&gt; &amp; co" in told[0] and "<!channel>" not in told[0]
     # progress in the channel
@@ -134,12 +136,16 @@ async def test_a_campaign_from_start_to_summary(harness: Harness, clock: FakeClo
     reports = await asyncio.gather(*(housekeeping.housekeeping(clock.now()) for _ in range(3)))
     await harness.settle()
     assert sum(r.closed for r in reports) == 1
-    summaries = [c for c in harness.approval_posts() if "Access review closed" in harness.text_of(c)]
+    summaries = [
+        c for c in harness.approval_posts() if "Access review closed" in harness.text_of(c)
+    ]
     assert len(summaries) == 1
     assert "1 kept, 1 disabled, 1 deleted, 1 not reviewed" in summaries[0].payload["text"]
     closed = await store(harness).get(campaign_id)
     assert closed is not None and not closed.open
-    assert [e.action for e in await audit(harness, request_id=campaign_id)].count("review_closed") == 1
+    assert [e.action for e in await audit(harness, request_id=campaign_id)].count(
+        "review_closed"
+    ) == 1
 
     # the digest lists the token nobody reviewed, until it is decided
     clock.set(clock.now().replace(hour=9))
@@ -236,7 +242,9 @@ async def test_a_failed_ionos_call_decides_nothing(harness: Harness) -> None:
     token = await seed(harness, "ci", owner="UDEV")
     campaign_id = await _campaign(harness)
     view = await open_review(harness, "UAPP2", campaign_id, APPROVAL_CHANNEL)
-    harness.ionos.knobs.fail_next.append(FailRule("PATCH", f"/registries/{team}/tokens/{token.id}", 403))
+    harness.ionos.knobs.fail_next.append(
+        FailRule("PATCH", f"/registries/{team}/tokens/{token.id}", 403)
+    )
     view = await decide(harness, "UAPP2", view, ActionId.REVIEW_DISABLE, token.id)
     assert "Nothing was decided" in notice(view)
     refused = [e for e in await audit(harness, request_id=campaign_id) if e.outcome == "failed"]
