@@ -180,6 +180,9 @@ class ReviewService:
         await self._require_approver(actor, campaign, token_id, f"review: {decision}")
         item = await self._store.item(campaign_id, token_id)
         if item is None:
+            await self.refuse(
+                actor, campaign.registry_id, token_id, "review: token not in it", campaign.id
+            )
             raise UnknownRequest("That token is not part of this review.")
         owned = await self._ownership.get(token_id)
         if actor in (item.owner, owned.owner if owned else None):

@@ -253,3 +253,17 @@ async def test_a_failed_ionos_call_decides_nothing(harness: Harness) -> None:
     assert buttons_for(view, token.id)  # pending again: it can be decided
     await decide(harness, "UAPP2", view, ActionId.REVIEW_DISABLE, token.id)
     assert harness.ionos.token(team, token.id).status == "disabled"  # type: ignore[union-attr]
+
+
+async def test_a_forged_token_in_a_decision_is_not_part_of_the_review(harness: Harness) -> None:
+    """An approver of team-registry forges a Delete naming a prod-registry token."""
+    await seed(harness, "ci", owner="UDEV")
+    prod = await seed(harness, "prod-ci", owner="UDEV", registry="prod-registry")
+    campaign_id = await _campaign(harness)
+    view = await open_review(harness, "UAPP2", campaign_id, APPROVAL_CHANNEL)
+    view = await decide(harness, "UAPP2", view, ActionId.REVIEW_DELETE, prod.id)
+    assert "not part of this review" in notice(view)
+    assert harness.ionos.token(harness.registries["prod-registry"].id, prod.id) is not None
+    assert not [r for r in harness.ionos.requests if r.method == "DELETE"]
+    refused = [e for e in await audit(harness, request_id=campaign_id) if e.action == "refused"]
+    assert [e.detail for e in refused] == ["review: token not in it"]
