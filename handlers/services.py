@@ -19,6 +19,7 @@ from bot.services.owners import OwnerService
 from bot.services.ports import OwnershipRepository
 from bot.services.renewals import Renewals
 from bot.services.requests import RequestService
+from bot.services.review_decisions import ReviewDecisions
 from bot.services.review_schedule import ReviewHousekeeping
 from bot.services.reviews import ReviewService
 from bot.services.rotation import RotationService
@@ -59,6 +60,7 @@ class ReviewServices:
     """Access review campaigns, their housekeeping, and token owners."""
 
     campaigns: ReviewService
+    decisions: ReviewDecisions
     housekeeping: ReviewHousekeeping
     owners: OwnerService
 

@@ -44,7 +44,10 @@ def test_the_example_shows_a_schedule() -> None:
 @pytest.mark.parametrize(
     ("reviews", "words"),
     [
-        ({"every_days": 7, "due_days": 14}, "registries.prod-registry.reviews: due_days must be <="),
+        (
+            {"every_days": 7, "due_days": 14},
+            "registries.prod-registry.reviews: due_days must be <=",
+        ),
         ({"due_days": 14}, "registries.prod-registry.reviews.every_days"),
         ({"every_days": 0}, "registries.prod-registry.reviews.every_days"),
         ({"every_days": 90, "every": 3}, "registries.prod-registry.reviews.every"),

@@ -25,6 +25,7 @@ from bot.services.owners import OwnerService, OwnerWatch
 from bot.services.reminders import ReminderService
 from bot.services.renewals import Renewals
 from bot.services.requests import RequestService
+from bot.services.review_decisions import ReviewDecisions
 from bot.services.review_schedule import ReviewHousekeeping
 from bot.services.reviews import ReviewService
 from bot.services.rotation import RotationService
@@ -33,6 +34,7 @@ from bot.store.audit import AuditLog
 from bot.store.housekeeping import HousekeepingStore
 from bot.store.keys import Keys
 from bot.store.locks import RedisLock
+from bot.store.owner_care import OwnerCareStore
 from bot.store.ownership import OwnershipStore
 from bot.store.reminders import SendOnceLedger
 from bot.store.requests import RequestStore
@@ -55,6 +57,7 @@ class Stores:
     housekeeping: HousekeepingStore
     ledger: SendOnceLedger
     reviews: ReviewStore
+    owner_care: OwnerCareStore
 
 
 def build_stores(clients: Clients, keys: Keys) -> Stores:
@@ -67,6 +70,7 @@ def build_stores(clients: Clients, keys: Keys) -> Stores:
         housekeeping=HousekeepingStore(redis, keys),
         ledger=SendOnceLedger(redis, keys),
         reviews=ReviewStore(redis, keys),
+        owner_care=OwnerCareStore(redis, keys),
     )
 
 
@@ -217,6 +221,14 @@ def build_reviews(
     )
     return ReviewServices(
         campaigns=campaigns,
+        decisions=ReviewDecisions(
+            reviews=campaigns,
+            api=clients.ionos,
+            ownership=stores.ownership,
+            store=stores.reviews,
+            notifier=notifier,
+            clock=clock,
+        ),
         housekeeping=ReviewHousekeeping(
             reviews=campaigns,
             api=clients.ionos,
@@ -229,7 +241,7 @@ def build_reviews(
             catalog=shared.catalog,
             approvers=shared.approvers,
             ownership=stores.ownership,
-            store=stores.reviews,
+            store=stores.owner_care,
             notifier=notifier,
             people=SlackPeople(clients.slack),
             audit=stores.audit,
@@ -248,7 +260,7 @@ def build_reminders(
 ) -> ReminderService:
     owner_watch = OwnerWatch(
         people=SlackPeople(clients.slack_once),
-        store=stores.reviews,
+        store=stores.owner_care,
         ledger=stores.ledger,
         notifier=SlackReviewNotifier(clients.slack_once),
         audit=stores.audit,

@@ -28,7 +28,7 @@ from bot.ionos.models import Registry, Token
 from bot.services.approvers import ApproverDirectory
 from bot.services.catalog import RegistryCatalog
 from bot.services.ports import AuditTrail, OwnershipRepository, SendOnce
-from bot.services.review_ports import People, PersonStatus, ReviewNotifier, ReviewRepository
+from bot.services.review_ports import OwnerCare, People, PersonStatus, ReviewNotifier
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class OwnerService:
         catalog: RegistryCatalog,
         approvers: ApproverDirectory,
         ownership: OwnershipRepository,
-        store: ReviewRepository,
+        store: OwnerCare,
         notifier: ReviewNotifier,
         people: People,
         audit: AuditTrail,
@@ -151,7 +151,7 @@ class OwnerWatch:
         self,
         *,
         people: People,
-        store: ReviewRepository,
+        store: OwnerCare,
         ledger: SendOnce,
         notifier: ReviewNotifier,
         audit: AuditTrail,

@@ -1,7 +1,8 @@
 """The ports of access reviews and token owners (beside `bot.services.ports`).
 
-`ReviewRepository` is `bot.store.reviews.ReviewStore`; `ReviewNotifier` and `People` are the
-Slack adapter (`handlers.notifiers.reviews`).
+`ReviewRepository` is `bot.store.reviews.ReviewStore`, `OwnerCare` is
+`bot.store.owner_care.OwnerCareStore`; `ReviewNotifier` and `People` are the Slack adapter
+(`handlers.notifiers.reviews`).
 """
 
 from __future__ import annotations
@@ -63,6 +64,11 @@ class ReviewRepository(Protocol):
         detail: str = "",
     ) -> StepOutcome: ...
     async def last_reviewed(self, token_ids: list[str]) -> dict[str, datetime]: ...
+
+
+class OwnerCare(Protocol):
+    """`bot.store.owner_care.OwnerCareStore`."""
+
     async def assign_owner(
         self,
         *,

@@ -1,5 +1,5 @@
 """Access reviews: an approver (or the schedule) opens a campaign over a registry's tokens; the
-registry's approvers keep, disable or delete each token, once.
+registry's approvers keep, disable or delete each token, once (`bot.services.review_decisions`).
 
 Rules, checked on every click against the current state (never against the message or the
 modal the click came from): only approvers of the campaign's registry review; nobody reviews a
@@ -17,25 +17,16 @@ from datetime import datetime
 
 from bot.domain.audit import AuditAction, Outcome
 from bot.domain.clock import Clock
-from bot.domain.errors import (
-    AlreadyDecided,
-    InvalidInput,
-    NotAllowed,
-    ServiceUnavailable,
-    UnknownRequest,
-)
-from bot.domain.reviews import Campaign, Decision, ItemState, ReviewItem
-from bot.ionos.errors import IonosError, NotFound
-from bot.ionos.models import Registry, Token, TokenPatch, TokenStatus
+from bot.domain.errors import AlreadyDecided, NotAllowed, UnknownRequest
+from bot.domain.reviews import Campaign, ReviewItem
+from bot.ionos.models import Registry, Token, TokenStatus
 from bot.policy.model import Policy
 from bot.services.approvers import ApproverDirectory
 from bot.services.catalog import RegistryCatalog
 from bot.services.ports import AuditTrail, OwnershipRepository, TokensApi
 from bot.services.review_ports import ReviewNotifier, ReviewRepository
-from bot.services.words import mention
 
 PAGE_SIZE = 10  # tokens per modal page: 3 blocks each, well inside a modal's 100
-NOTE_MAX = 500
 
 
 @dataclass(frozen=True)
@@ -46,12 +37,6 @@ class ReviewPage:
     pages: int
     actor: str
     current_owners: dict[str, str]  # token id -> owner now (adopted since the snapshot)
-
-
-@dataclass(frozen=True)
-class Decided:
-    campaign: Campaign
-    item: ReviewItem
 
 
 def scopes_text(token: Token) -> str:
@@ -158,8 +143,8 @@ class ReviewService:
 
     # the modal ------------------------------------------------------------------------------
     async def page(self, actor: str, campaign_id: str, page: int) -> ReviewPage:
-        campaign = await self._campaign(campaign_id)
-        await self._require_approver(actor, campaign, "", "review: open the list")
+        campaign = await self.campaign(campaign_id)
+        await self.require_approver(actor, campaign, "", "review: open the list")
         total = await self._store.count(campaign_id)
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(max(page, 0), pages - 1)
@@ -167,120 +152,14 @@ class ReviewService:
         owners = await self._ownership.owners_of([i.token_id for i in items])
         return ReviewPage(campaign, items, page, pages, actor, owners)
 
-    # deciding -------------------------------------------------------------------------------
-    async def decide(
-        self, actor: str, campaign_id: str, token_id: str, decision: Decision, note: str
-    ) -> Decided:
-        note = " ".join(note.split())
-        if len(note) > NOTE_MAX:
-            raise InvalidInput(
-                f"The note is too long ({len(note)} characters, {NOTE_MAX} at most)."
-            )
-        campaign = await self._campaign(campaign_id)
-        await self._require_approver(actor, campaign, token_id, f"review: {decision}")
-        item = await self._store.item(campaign_id, token_id)
-        if item is None:
-            await self.refuse(
-                actor, campaign.registry_id, token_id, "review: token not in it", campaign.id
-            )
-            raise UnknownRequest("That token is not part of this review.")
-        owned = await self._ownership.get(token_id)
-        if actor in (item.owner, owned.owner if owned else None):
-            await self.refuse(
-                actor, campaign.registry_id, token_id, "review: own token", campaign.id
-            )
-            raise NotAllowed(
-                f"You own `{item.token_name}`: another approver of `{campaign.registry_name}` "
-                "reviews it."
-            )
-        now = self._clock.now()
-        claim = await self._store.step(
-            "claim", campaign_id, token_id, actor=actor, at=now, decision=str(decision), note=note
-        )
-        if claim.outcome == "own":  # the snapshot's owner, checked again inside the script
-            await self.refuse(
-                actor, campaign.registry_id, token_id, "review: own token", campaign.id
-            )
-            raise NotAllowed(f"You own `{item.token_name}`: another approver reviews it.")
-        if claim.outcome != "claimed":
-            await self.refuse(
-                actor, campaign.registry_id, token_id, f"review: {claim.outcome}", campaign.id
-            )
-            raise AlreadyDecided(_already(item.token_name, claim.item))
-        return await self._apply(actor, campaign, item, decision, note)
-
-    async def _apply(
-        self, actor: str, campaign: Campaign, item: ReviewItem, decision: Decision, note: str
-    ) -> Decided:
-        detail = f"reviewed: {decision} by {actor}, token {item.token_name}" + (
-            f", note: {note}" if note else ""
-        )
-        try:
-            if decision is Decision.DISABLE:
-                patch = TokenPatch(status=TokenStatus.DISABLED)
-                await self._api.patch_token(campaign.registry_id, item.token_id, patch)
-            elif decision is Decision.DELETE:
-                await self._api.delete_token(campaign.registry_id, item.token_id)
-                await self._ownership.forget(item.token_id)
-        except NotFound:
-            await self._step(
-                "gone", campaign, item, actor, detail=f"reviewed: token {item.token_name} is gone"
-            )
-            await self._progress(campaign.id)
-            raise AlreadyDecided(
-                f"`{item.token_name}` no longer exists at IONOS; it is marked gone."
-            ) from None
-        except IonosError as exc:
-            await self._step("release", campaign, item, actor, detail=f"{detail}: {exc.summary}")
-            raise ServiceUnavailable(
-                f"IONOS could not {decision} `{item.token_name}` ({exc.summary}). Nothing was "
-                "decided; try again."
-            ) from None
-        done = await self._step(
-            "done", campaign, item, actor, decision=decision, note=note, detail=detail
-        )
-        updated = await self._progress(campaign.id) or campaign
-        if decision is not Decision.KEEP and item.owner:
-            await self._notifier.tell_owner(item.owner, updated, done, decision)
-        return Decided(updated, done)
-
-    async def _step(
-        self,
-        step: str,
-        campaign: Campaign,
-        item: ReviewItem,
-        actor: str,
-        *,
-        decision: Decision | None = None,
-        note: str = "",
-        detail: str,
-    ) -> ReviewItem:
-        result = await self._store.step(
-            step,
-            campaign.id,
-            item.token_id,
-            actor=actor,
-            at=self._clock.now(),
-            decision=str(decision or ""),
-            note=note,
-            detail=detail,
-        )
-        return result.item or item
-
-    async def _progress(self, campaign_id: str) -> Campaign | None:
-        campaign = await self._store.get(campaign_id)
-        if campaign is not None and campaign.message_ts:
-            await self._notifier.update_campaign(campaign, self._clock.now())
-        return campaign
-
     # checks ---------------------------------------------------------------------------------
-    async def _campaign(self, campaign_id: str) -> Campaign:
+    async def campaign(self, campaign_id: str) -> Campaign:
         campaign = await self._store.get(campaign_id)
         if campaign is None:
             raise UnknownRequest("This review does not exist any more.")
         return campaign
 
-    async def _require_approver(
+    async def require_approver(
         self, actor: str, campaign: Campaign, token_id: str, what: str
     ) -> None:
         if await self._approvers.is_approver(actor, campaign.registry_name):
@@ -303,13 +182,3 @@ class ReviewService:
             request_id=campaign_id,
             detail=detail,
         )
-
-
-def _already(name: str, item: ReviewItem | None) -> str:
-    if item is None:
-        return f"`{name}` is not part of this review."
-    if item.state is ItemState.GONE:
-        return f"`{name}` was deleted meanwhile; it is marked gone."
-    if item.state is ItemState.DECIDING:
-        return f"Someone is deciding on `{name}` right now."
-    return f"`{name}` was already reviewed: {item.state} by {mention(item.reviewer)}."

@@ -9,17 +9,15 @@ release, gone: each token decided once) and ``review_close.lua`` (the due date, 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from redis.asyncio import Redis
 
-from bot.domain.reviews import Campaign, ItemState, ReviewItem
+from bot.domain.reviews import Campaign, ReviewItem
 from bot.store.codec import as_str, from_iso, to_iso, to_ms
 from bot.store.keys import Keys
-from bot.store.ownership import OwnershipStore, TokenOwnership
+from bot.store.review_codec import campaign_from_hash, item_from_json, item_json
 from bot.store.scripts import audit_script
 
 AUDIT_MAXLEN = 1_000_000
@@ -38,65 +36,6 @@ class ItemStep:
     item: ReviewItem | None
 
 
-def _item_json(item: ReviewItem) -> str:
-    return json.dumps(
-        {
-            "token_id": item.token_id,
-            "token_name": item.token_name,
-            "owner": item.owner or "",
-            "scopes": item.scopes,
-            "status": item.status,
-            "expiry": to_iso(item.expiry) if item.expiry else "",
-            "last_reviewed": to_iso(item.last_reviewed) if item.last_reviewed else "",
-            "state": str(item.state),
-            "reviewer": item.reviewer,
-            "note": item.note,
-            "decided_at": to_iso(item.decided_at) if item.decided_at else "",
-            "claimant": "",
-            "claimed_at": "",
-        }
-    )
-
-
-def _item(raw: Any) -> ReviewItem:
-    data = json.loads(as_str(raw))
-    return ReviewItem(
-        token_id=data["token_id"],
-        token_name=data["token_name"],
-        owner=data.get("owner") or None,
-        scopes=data.get("scopes", ""),
-        status=data.get("status", ""),
-        expiry=from_iso(data["expiry"]) if data.get("expiry") else None,
-        last_reviewed=from_iso(data["last_reviewed"]) if data.get("last_reviewed") else None,
-        state=ItemState(data.get("state", "pending")),
-        reviewer=data.get("reviewer", ""),
-        note=data.get("note", ""),
-        decided_at=from_iso(data["decided_at"]) if data.get("decided_at") else None,
-    )
-
-
-def _campaign(raw: dict[Any, Any]) -> Campaign | None:
-    if not raw:
-        return None
-    f = {as_str(k): as_str(v) for k, v in raw.items()}
-    return Campaign(
-        id=f["id"],
-        registry_id=f["registry_id"],
-        registry_name=f["registry_name"],
-        channel=f["channel"],
-        started_by=f["started_by"],
-        started_at=from_iso(f["started_at"]),
-        due_at=from_iso(f["due_at"]),
-        open=f.get("open") == "1",
-        total=int(f.get("total", "0")),
-        kept=int(f.get("kept", "0")),
-        disabled=int(f.get("disabled", "0")),
-        deleted=int(f.get("deleted", "0")),
-        gone=int(f.get("gone", "0")),
-        message_ts=f.get("message_ts", ""),
-    )
-
-
 class ReviewStore:
     def __init__(self, redis: Redis, keys: Keys, audit_maxlen: int = AUDIT_MAXLEN) -> None:
         self._redis = redis
@@ -105,7 +44,6 @@ class ReviewStore:
         self._start = audit_script(redis, "review_start")
         self._step = audit_script(redis, "review_item")
         self._close = audit_script(redis, "review_close")
-        self._owners = OwnershipStore(redis, keys)
 
     # campaigns ------------------------------------------------------------------------------
     async def open_campaign(self, registry_id: str) -> str | None:
@@ -123,7 +61,7 @@ class ReviewStore:
             if order:
                 pipe.hset(
                     self._keys.review_items(campaign_id),
-                    mapping={i.token_id: _item_json(i) for i in order},
+                    mapping={i.token_id: item_json(i) for i in order},
                 )
                 pipe.rpush(self._keys.review_order(campaign_id), *[i.token_id for i in order])
             await pipe.execute()
@@ -175,7 +113,7 @@ class ReviewStore:
         return Started(outcome == "started", found, "" if outcome == "started" else outcome)
 
     async def get(self, campaign_id: str) -> Campaign | None:
-        return _campaign(await self._redis.hgetall(self._keys.review(campaign_id)))
+        return campaign_from_hash(await self._redis.hgetall(self._keys.review(campaign_id)))
 
     async def set_message(self, campaign_id: str, ts: str) -> None:
         await self._redis.hset(self._keys.review(campaign_id), "message_ts", ts)
@@ -220,11 +158,11 @@ class ReviewStore:
         if not ids:
             return []
         raws = await self._redis.hmget(self._keys.review_items(campaign_id), ids)
-        return [_item(r) for r in raws if r is not None]
+        return [item_from_json(r) for r in raws if r is not None]
 
     async def item(self, campaign_id: str, token_id: str) -> ReviewItem | None:
         raw = await self._redis.hget(self._keys.review_items(campaign_id), token_id)
-        return _item(raw) if raw is not None else None
+        return item_from_json(raw) if raw is not None else None
 
     async def step(
         self,
@@ -262,47 +200,10 @@ class ReviewStore:
         ]
         outcome, raw = await self._step(keys=keys, args=args)
         text = as_str(raw)
-        return ItemStep(as_str(outcome), _item(text) if text else None)
+        return ItemStep(as_str(outcome), item_from_json(text) if text else None)
 
     async def last_reviewed(self, token_ids: list[str]) -> dict[str, datetime]:
         if not token_ids:
             return {}
         found = await self._redis.mget([self._keys.token_reviewed(t) for t in token_ids])
         return {t: from_iso(as_str(v)) for t, v in zip(token_ids, found, strict=True) if v}
-
-    # owners ---------------------------------------------------------------------------------
-    async def assign_owner(
-        self,
-        *,
-        token_id: str,
-        owner: str,
-        registry_id: str,
-        registry_name: str,
-        token_name: str,
-        at: datetime,
-        expiry: datetime | None,
-    ) -> None:
-        await self._owners.record(
-            TokenOwnership(
-                token_id=token_id,
-                owner=owner,
-                registry_id=registry_id,
-                registry_name=registry_name,
-                token_name=token_name,
-                request_id="",
-                created_at=at,
-            )
-        )
-        await self._owners.keep_until(token_id, expiry)
-
-    async def owner_known_active(self, user_id: str) -> bool:
-        return bool(await self._redis.exists(self._keys.owner_active(user_id)))
-
-    async def remember_owner_active(self, user_id: str, ttl: timedelta) -> None:
-        await self._redis.set(
-            self._keys.owner_active(user_id), "1", px=int(ttl.total_seconds() * 1000)
-        )
-
-    def owner_left_item(self, token_id: str, owner: str) -> str:
-        """The send-once ledger item of "this token's owner left" (see `SendOnceLedger`)."""
-        return self._keys.owner_left_sent(token_id, owner)

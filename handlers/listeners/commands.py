@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.ionos.models import TokenStatus
 from handlers.listeners.extend import open_extend_modal
 from handlers.listeners.modals import open_request_modal
-from handlers.listeners.reviews import review_command
+from handlers.listeners.review_command import review_command
 from handlers.parse import split_args
 from handlers.reporting import reporting
 from handlers.services import Services, ephemeral

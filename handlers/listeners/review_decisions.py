@@ -13,7 +13,7 @@ from bot.domain.reviews import Decision
 from handlers.ids import ActionId, BlockId
 from handlers.reporting import Reply, reporting
 from handlers.services import Services, direct
-from handlers.views.reviews import decided_notice, review_modal
+from handlers.views.reviews import decided_notice, review_modal, with_notice
 
 DECISIONS = {
     ActionId.REVIEW_KEEP: Decision.KEEP,
@@ -40,20 +40,9 @@ def _notice(client: AsyncWebClient, view: dict[str, Any], user: str) -> Reply:
     """Refusals and failures, in words on top of the modal the click came from (or a DM)."""
 
     async def reply(body: dict[str, Any]) -> object:
-        kept = [b for b in view.get("blocks") or [] if b.get("block_id") != BlockId.REVIEW_NOTICE]
-        notice = {
-            "type": "section",
-            "block_id": BlockId.REVIEW_NOTICE,
-            "text": {"type": "mrkdwn", "text": ":warning: " + str(body.get("text", ""))[:2900]},
-        }
-        fresh = {
-            k: view[k]
-            for k in ("type", "callback_id", "title", "submit", "close", "private_metadata")
-            if view.get(k)
-        }
         try:
             return await client.views_update(
-                view_id=view["id"], view=fresh | {"blocks": [notice, *kept][:100]}
+                view_id=view["id"], view=with_notice(view, str(body.get("text", "")))
             )
         except Exception:  # noqa: BLE001 - the modal is gone: say it in the DM instead
             return await direct(client, user)(body)
@@ -62,7 +51,7 @@ def _notice(client: AsyncWebClient, view: dict[str, Any], user: str) -> Reply:
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    campaigns = services.reviews.campaigns
+    reviews = services.reviews
 
     @app.action(ActionId.REVIEW_KEEP)
     @app.action(ActionId.REVIEW_DISABLE)
@@ -74,10 +63,10 @@ def register(app: AsyncApp, services: Services) -> None:
         decision = DECISIONS[ActionId(action["action_id"])]
         campaign_id, _, token_id = str(action.get("value") or "").partition(":")
         async with reporting(_notice(client, view, user), what=f"review {decision}"):
-            done = await campaigns.decide(
+            done = await reviews.decisions.decide(
                 user, campaign_id, token_id, decision, _note(view, token_id)
             )
-            page = await campaigns.page(user, campaign_id, _page(view))
+            page = await reviews.campaigns.page(user, campaign_id, _page(view))
             now = services.clock.now()
             modal = review_modal(page, now, notice=decided_notice(done.item))
             await client.views_update(view_id=view["id"], view=modal)

@@ -198,3 +198,12 @@ def owner_told(campaign: Campaign, item: ReviewItem, decision: Decision) -> dict
         context("Ask the registry's approvers if you still need access: `/regtoken request`."),
     ]
     return message(text, blocks)
+
+
+def with_notice(view: dict[str, Any], text: str) -> dict[str, Any]:
+    """The modal a click came from, with `text` on top (a refusal or failure, in words)."""
+    kept = [b for b in view.get("blocks") or [] if b.get("block_id") != BlockId.REVIEW_NOTICE]
+    keys = ("type", "callback_id", "title", "submit", "close", "private_metadata")
+    fresh = {k: view[k] for k in keys if view.get(k)}
+    notice = section(f":warning: {text}", block_id=BlockId.REVIEW_NOTICE)
+    return fresh | {"blocks": [notice, *kept][:100]}
