@@ -83,7 +83,13 @@ class ReviewHousekeeping:
         if not self._policy.governs(registry.name):
             return 0
         schedule = self._policy.for_registry(registry.name).reviews
-        if schedule is None or await self._store.open_campaign(registry.id):
+        if schedule is None:
+            return 0
+        unposted = await self._reviews.unposted(registry.id)
+        if unposted is not None:  # opened, but Slack did not take its message: again
+            await self._reviews.post(unposted)
+            return 0
+        if await self._store.open_campaign(registry.id):
             return 0
         due_if_before = now - schedule.every
         last = await self._store.last_start_ms(registry.id)

@@ -75,6 +75,9 @@ class ReviewService:
         if not await self._approvers.is_approver(actor, registry.name):
             await self.refuse(actor, registry.id, "", "review: start refused, not an approver")
             raise NotAllowed(f"Only the approvers of `{registry.name}` can start its review.")
+        existing = await self.unposted(registry.id)
+        if existing is not None:
+            return await self.post(existing)  # open, but Slack never took its message
         if await self._store.open_campaign(registry.id):
             raise AlreadyDecided(
                 f"A review of `{registry.name}` is already open; see its message in "
@@ -114,9 +117,20 @@ class ReviewService:
         if not started.started:
             await self._store.drop_items(campaign.id)
             return None
-        ts = await self._notifier.post_campaign(campaign, now)
+        return await self.post(campaign)
+
+    async def post(self, campaign: Campaign) -> Campaign:
+        """Post the campaign in its channel (a Slack failure propagates: the campaign stays
+        open without a message, and `unposted` finds it for the next try)."""
+        ts = await self._notifier.post_campaign(campaign, self._clock.now())
         await self._store.set_message(campaign.id, ts)
         return await self._store.get(campaign.id) or campaign
+
+    async def unposted(self, registry_id: str) -> Campaign | None:
+        """The registry's open campaign if its message never reached Slack."""
+        campaign_id = await self._store.open_campaign(registry_id)
+        campaign = await self._store.get(campaign_id) if campaign_id else None
+        return campaign if campaign is not None and not campaign.message_ts else None
 
     async def _snapshot(self, registry: Registry) -> list[ReviewItem]:
         items: list[ReviewItem] = []

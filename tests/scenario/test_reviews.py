@@ -267,3 +267,18 @@ async def test_a_forged_token_in_a_decision_is_not_part_of_the_review(harness: H
     assert not [r for r in harness.ionos.requests if r.method == "DELETE"]
     refused = [e for e in await audit(harness, request_id=campaign_id) if e.action == "refused"]
     assert [e.detail for e in refused] == ["review: token not in it"]
+
+
+async def test_a_campaign_slack_did_not_take_is_posted_on_the_next_try(harness: Harness) -> None:
+    await seed(harness, "ci", owner="UDEV")
+    harness.slack.fail("chat.postMessage", status=503)
+    await harness.command("review team-registry", "UAPP1")
+    shown = [m for m in harness.slack.messages_in(APPROVAL_CHANNEL) if "Access review" in m["text"]]
+    assert shown == []
+    assert "went wrong" in last_reply(harness)
+
+    await harness.command("review team-registry", "UAPP2")  # not "already open": posted now
+    shown = [m for m in harness.slack.messages_in(APPROVAL_CHANNEL) if "Access review" in m["text"]]
+    assert len(shown) == 1
+    assert "is open" in last_reply(harness)
+    assert len(await store(harness).campaigns_of("team-registry")) == 1
