@@ -24,7 +24,7 @@ from handlers.views.blocks import (
 from handlers.views.text import escape
 
 
-def assign_select(ref: TokenRef) -> Block:
+def assign_select() -> Block:
     """A user select; the token travels in its block's id (`BlockId.assign_owner`)."""
     return {
         "type": "users_select",
@@ -103,7 +103,7 @@ def owner_left_message(ref: TokenRef, owner: str, why: str) -> dict[str, Any]:
             f"{mention(owner)}, the owner of *`{escape(ref.token_name)}`* on "
             f"*{ref.registry_name}*, {words}. Give the token a new owner, or disable it."
         ),
-        actions(BlockId.assign_owner(ref.registry_id, ref.token_id), [assign_select(ref), disable]),
+        actions(BlockId.assign_owner(ref.registry_id, ref.token_id), [assign_select(), disable]),
         context("Reported once; the token stays as it is until someone acts."),
     ]
     return message(text, blocks)

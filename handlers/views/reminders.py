@@ -150,7 +150,7 @@ def _entry_action(category: DigestCategory, ref: TokenRef) -> Block:
         case DigestCategory.BEYOND_MAX:
             return button("Change expiry", ActionId.EXTEND, ref.button_value)
         case DigestCategory.NO_OWNER:
-            return assign_select(ref)  # the row's block id names the token
+            return assign_select()  # the row's block id names the token
         case DigestCategory.LONG_DISABLED:
             return _delete(ref)
 
