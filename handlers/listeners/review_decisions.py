@@ -14,6 +14,7 @@ from handlers.ids import ActionId, BlockId
 from handlers.reporting import Reply, reporting
 from handlers.services import Services, direct
 from handlers.views.reviews import decided_notice, review_modal, with_notice
+from handlers.views.tokens import info_message
 
 DECISIONS = {
     ActionId.REVIEW_KEEP: Decision.KEEP,
@@ -36,7 +37,7 @@ def _page(view: dict[str, Any]) -> int:
         return 0
 
 
-def _notice(client: AsyncWebClient, view: dict[str, Any], user: str) -> Reply:
+def modal_notice(client: AsyncWebClient, view: dict[str, Any], user: str) -> Reply:
     """Refusals and failures, in words on top of the modal the click came from (or a DM)."""
 
     async def reply(body: dict[str, Any]) -> object:
@@ -62,11 +63,13 @@ def register(app: AsyncApp, services: Services) -> None:
         action = (body.get("actions") or [{}])[0]
         decision = DECISIONS[ActionId(action["action_id"])]
         campaign_id, _, token_id = str(action.get("value") or "").partition(":")
-        async with reporting(_notice(client, view, user), what=f"review {decision}"):
+        async with reporting(modal_notice(client, view, user), what=f"review {decision}"):
             done = await reviews.decisions.decide(
                 user, campaign_id, token_id, decision, _note(view, token_id)
             )
+            if not view.get("id"):  # not clicked in the modal: say it in the DM
+                await direct(client, user)(info_message(decided_notice(done.item)))
+                return
             page = await reviews.campaigns.page(user, campaign_id, _page(view))
-            now = services.clock.now()
-            modal = review_modal(page, now, notice=decided_notice(done.item))
+            modal = review_modal(page, services.clock.now(), notice=decided_notice(done.item))
             await client.views_update(view_id=view["id"], view=modal)

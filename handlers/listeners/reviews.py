@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.errors import RegbotError
 from handlers.ids import ActionId, Callback
+from handlers.listeners.review_decisions import modal_notice
 from handlers.reporting import reporting, words_for
 from handlers.services import Services, ephemeral
 from handlers.views.owners import loading_modal
@@ -51,17 +52,14 @@ def register(app: AsyncApp, services: Services) -> None:
     async def on_page(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         campaign_id, _, number = _value(body).partition(":")
-        view = body.get("view") or {}
-        async with reporting(_log_only, what="review page"):
-            page = await campaigns.page(body["user"]["id"], campaign_id, int(number or 0))
-            await client.views_update(
-                view_id=view["id"], view=review_modal(page, services.clock.now())
-            )
+        if not (body.get("view") or {}).get("id") or not (number.isascii() and number.isdigit()):
+            return  # not a click from the review modal: nothing to page
+        view = body["view"]
+        async with reporting(modal_notice(client, view, body["user"]["id"]), what="review page"):
+            page = await campaigns.page(body["user"]["id"], campaign_id, int(number))
+            fresh = review_modal(page, services.clock.now())
+            await client.views_update(view_id=view["id"], view=fresh)
 
     @app.view(Callback.ACCESS_REVIEW_MODAL)
     async def on_done(ack: AsyncAck) -> None:
         await ack()  # decisions are made by the buttons; "Done" only closes the modal
-
-
-async def _log_only(body: dict[str, Any]) -> None:
-    """Paging has nobody to answer but the modal itself; `reporting` has logged it."""
