@@ -83,7 +83,7 @@ item.reviewer = actor
 item.note = ARGV[6]
 item.decided_at = ARGV[4]
 redis.call('HINCRBY', KEYS[1], decided[decision], 1)
-redis.call('SET', KEYS[3], ARGV[4])
+redis.call('SET', KEYS[3], ARGV[4], 'EX', 63072000)  -- "last reviewed", kept two years
 settle()
 audit('reviewed', 'ok')
 return {'done', save()}
