@@ -18,6 +18,7 @@ from tests.scenario.harness import APPROVAL_CHANNEL, PROD_APPROVAL_CHANNEL, Harn
 from tests.scenario.review_steps import (
     campaign_posts,
     click_in_review,
+    decide,
     open_review,
     review_policy,
     seed,
@@ -47,8 +48,7 @@ async def _housekeeping_at_once(harness: Harness, replicas: int) -> int:
 async def test_a_scheduled_campaign_opens_once_then_again_after_every_days(
     harness: Harness, clock: FakeClock
 ) -> None:
-    for i in range(3):
-        await seed(harness, f"ci-{i}", owner="UDEV")
+    tokens = [await seed(harness, f"ci-{i}", owner="UDEV") for i in range(3)]
     harness.ionos.knobs.latency = 0.02  # every replica walks the tokens before it tries
 
     assert await _housekeeping_at_once(harness, 4) == 1
@@ -62,15 +62,23 @@ async def test_a_scheduled_campaign_opens_once_then_again_after_every_days(
     ]
     assert len(snapshots) == 1  # the losers dropped theirs
 
+    view = await open_review(harness, "UAPP1", first[0], APPROVAL_CHANNEL)
+    assert "*Last reviewed*\\nnever" in json.dumps(view)
+    reviewed_at = clock.now()
+    await decide(harness, "UAPP1", view, ActionId.REVIEW_KEEP, tokens[0].id)
+
     clock.advance(timedelta(days=14, minutes=1))
     assert await _housekeeping_at_once(harness, 2) == 0
     closed = await store(harness).get(first[0])
-    assert closed is not None and not closed.open and closed.not_reviewed == 3
+    assert closed is not None and not closed.open and closed.not_reviewed == 2
 
     clock.advance(timedelta(days=76))  # 90 days after the first started
     assert await _housekeeping_at_once(harness, 3) == 1
     assert len(await store(harness).campaigns_of("team-registry")) == 2
     assert len(campaign_posts(harness, APPROVAL_CHANNEL)) == 2
+    second = (await store(harness).campaigns_of("team-registry"))[-1]
+    [again] = await store(harness).items(second, 0, 1)  # ci-0, reviewed in the first
+    assert again.last_reviewed == reviewed_at
 
 
 async def test_three_hundred_tokens_page_within_block_kit_limits(
