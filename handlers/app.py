@@ -16,6 +16,9 @@ from handlers.listeners import (
     extend,
     home,
     options,
+    owners,
+    review_decisions,
+    reviews,
     submissions,
     token_actions,
     withdraw,
@@ -49,6 +52,9 @@ def build_bolt_app(
     breakglass.register(app, services)  # the break-glass form and its post-hoc review
     home.register(app, services)  # the Home tab and its "Show all" modal
     withdraw.register(app, services)  # Cancel on a request (DM, Home)
+    reviews.register(app, services)  # access review campaigns: the modal and its pages
+    review_decisions.register(app, services)  # keep / disable / delete
+    owners.register(app, services)  # adopt, assign owner
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:

@@ -12,6 +12,8 @@ class Callback(StrEnum):
     EXTEND_MODAL = "regbot.extend"
     BREAKGLASS_MODAL = "regbot.breakglass"
     HOME_LIST_MODAL = "regbot.home.list"  # "Show all" of one Home section, paged
+    ACCESS_REVIEW_MODAL = "regbot.access_review"  # the paged list of a review campaign
+    ADOPT_MODAL = "regbot.adopt"  # /regtoken adopt: pick the token's owner
 
 
 class ActionId(StrEnum):
@@ -44,6 +46,15 @@ class ActionId(StrEnum):
     HOME_REQUEST = "regbot.home.request"  # opens the request modal
     HOME_SHOW_ALL = "regbot.home.all"  # value: a `HomeSection`; opens the paged modal
     HOME_PAGE = "regbot.home.page"  # in that modal; value: "<section>:<page>"
+    # access reviews (values: "<campaign_id>" or "<campaign_id>:<token_id>")
+    REVIEW_TOKENS = "regbot.access_review.open"
+    REVIEW_KEEP = "regbot.access_review.keep"
+    REVIEW_DISABLE = "regbot.access_review.disable"
+    REVIEW_DELETE = "regbot.access_review.delete"
+    REVIEW_PREV = "regbot.access_review.prev"
+    REVIEW_NEXT = "regbot.access_review.next"
+    # a user select; its block id carries the token: "assign_owner:<registry_id>:<token_id>"
+    ASSIGN_OWNER = "regbot.owner.assign"
     # inputs (action ids inside input blocks)
     INPUT = "value"
 
@@ -72,6 +83,24 @@ class BlockId(StrEnum):
     @staticmethod
     def home_more(section: str) -> str:
         return f"home_more_{section}"
+
+    REVIEW_ACTIONS = "review_actions"  # the campaign message's Review tokens button
+    REVIEW_PAGER = "review_pager"
+    REVIEW_NOTICE = "review_notice"  # the answer to the last click, on top of the modal
+    OWNER = "owner"  # the adopt modal's user select
+    ASSIGN_OWNER_PREFIX = "assign_owner"
+
+    @staticmethod
+    def review_note(token_id: str) -> str:
+        return f"review_note:{token_id}"
+
+    @staticmethod
+    def review_buttons(token_id: str) -> str:
+        return f"review_buttons:{token_id}"
+
+    @staticmethod
+    def assign_owner(registry_id: str, token_id: str) -> str:
+        return f"assign_owner:{registry_id}:{token_id}"
 
     @staticmethod
     def scope_repo(index: int) -> str:

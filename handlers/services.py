@@ -18,9 +18,13 @@ from bot.services.delivery import DeliveryService
 from bot.services.extension import ExtensionApplier
 from bot.services.home import HomeService
 from bot.services.housekeeping import HousekeepingService
+from bot.services.owners import OwnerService
 from bot.services.ports import OwnershipRepository
 from bot.services.renewals import Renewals
 from bot.services.requests import RequestService
+from bot.services.review_decisions import ReviewDecisions
+from bot.services.review_schedule import ReviewHousekeeping
+from bot.services.reviews import ReviewService
 from bot.services.rotation import RotationService
 from bot.services.tokens import TokenService
 from bot.services.withdrawal import WithdrawalService
@@ -73,6 +77,16 @@ class HomeServices:
 
 
 @dataclass(frozen=True)
+class ReviewServices:
+    """Access review campaigns, their housekeeping, and token owners."""
+
+    campaigns: ReviewService
+    decisions: ReviewDecisions
+    housekeeping: ReviewHousekeeping
+    owners: OwnerService
+
+
+@dataclass(frozen=True)
 class Services:
     requests: RequestService
     delivery: DeliveryService
@@ -84,6 +98,7 @@ class Services:
     lifecycle: LifecycleServices
     home: HomeServices
     withdrawals: WithdrawalService
+    reviews: ReviewServices
     command: str = "/regtoken"
     # handlers count decisions after the service call: decisions.count_decision(...)
     decisions: DecisionCounter = field(default_factory=NotCounted)

@@ -111,6 +111,10 @@ class FakeSlack:
             "profile": {"real_name": name, "display_name": name, "team": self.team_id},
         }
 
+    def deactivate_user(self, user_id: str) -> None:
+        """The person left: ``users.info`` answers ``deleted: true`` as Slack does."""
+        self._users[user_id]["deleted"] = True
+
     def set_usergroup(self, group_id: str, members: list[str]) -> None:
         self._usergroups[group_id] = list(members)
 

@@ -155,14 +155,19 @@ class SlackDriver:
         container: dict[str, Any] | None = None,
         selected_option: dict[str, Any] | None = None,
         message: dict[str, Any] | None = None,
+        selected_user: str | None = None,
     ) -> SlackReply:
-        """A click. From a modal when `view` is given, else from a message in `channel_id`."""
+        """A click. From a modal when `view` is given, else from a message in `channel_id`.
+        With `selected_user`, a choice in a ``users_select``."""
+        kind = "static_select" if selected_option is not None else "button"
         action: dict[str, Any] = {
             "action_id": action_id,
             "block_id": block_id,
-            "type": "static_select" if selected_option is not None else "button",
+            "type": "users_select" if selected_user is not None else kind,
             "action_ts": self._action_ts(),
         }
+        if selected_user is not None:
+            action["selected_user"] = selected_user
         if value is not None:
             action["value"] = value
         if selected_option is not None:

@@ -30,6 +30,12 @@ class AuditAction(StrEnum):
     ACKNOWLEDGED = "acknowledged"  # an approver reviewed a break-glass token and let it be
     REVOKED = "revoked"  # an approver revoked a break-glass token (disabled, then deleted)
     REVOKE_FAILED = "revoke_failed"  # IONOS did not take the revocation: it can be retried
+    # access reviews and token owners (bot/services/reviews.py, bot/services/owners.py)
+    REVIEW_STARTED = "review_started"
+    REVIEWED = "reviewed"  # detail: "reviewed: keep|disable|delete by <user>, note: …"
+    REVIEW_CLOSED = "review_closed"
+    OWNER_ASSIGNED = "owner_assigned"
+    OWNER_LEFT = "owner_left"  # the owner's Slack account is deactivated or unreachable
 
 
 class Outcome(StrEnum):

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from bot.domain.reviews import OverdueReview
+
 
 @dataclass(frozen=True)
 class Access:
@@ -104,6 +106,7 @@ class Digest:
     limit: int = 10
     sections: dict[DigestCategory, DigestSection] = field(default_factory=dict)
     break_glass: list[BreakGlassEntry] = field(default_factory=list)  # until acknowledged
+    overdue_reviews: list[OverdueReview] = field(default_factory=list)  # access reviews
 
     def add(self, category: DigestCategory, entry: DigestEntry) -> None:
         section = self.sections.get(category)
@@ -116,4 +119,8 @@ class Digest:
 
     @property
     def empty(self) -> bool:
-        return not self.break_glass and not any(s.total for s in self.sections.values())
+        return (
+            not self.break_glass
+            and not self.overdue_reviews
+            and not any(s.total for s in self.sections.values())
+        )

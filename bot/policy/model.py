@@ -52,6 +52,7 @@ __all__ = [
     "PolicyError",
     "Quorum",
     "RegistryPolicy",
+    "ReviewSchedule",
     "format_duration",
     "parse_duration",
 ]
@@ -83,6 +84,27 @@ class QuorumOverride(_Section):
     delete: Count | None = None
 
 
+DEFAULT_REVIEW_DUE_DAYS = 14  # a campaign started by hand, with no `reviews` in the policy
+
+
+class ReviewSchedule(_Section):
+    """``reviews: {every_days, due_days}``: a review campaign every so many days, due after
+    ``due_days``. Absent = no scheduled reviews (approvers may still start one)."""
+
+    every_days: Count
+    due_days: Count = DEFAULT_REVIEW_DUE_DAYS
+
+    @model_validator(mode="after")
+    def _due_within_period(self) -> ReviewSchedule:
+        if self.due_days > self.every_days:
+            raise ValueError("due_days must be <= every_days")
+        return self
+
+    @property
+    def every(self) -> timedelta:
+        return timedelta(days=self.every_days)
+
+
 class RegistryPolicy(_Section):
     """The effective policy of one registry: defaults merged with the registry's overrides."""
 
@@ -96,6 +118,7 @@ class RegistryPolicy(_Section):
     break_glass: BreakGlass | None = None
     escalation: Escalation | None = None
     max_open_requests_per_user: Count = 5
+    reviews: ReviewSchedule | None = None
 
     @model_validator(mode="after")
     def _default_within_max(self) -> RegistryPolicy:
@@ -135,6 +158,12 @@ class RegistryPolicy(_Section):
     def default_expiry(self) -> timedelta:
         return timedelta(days=self.default_expiry_days)
 
+    @property
+    def review_due(self) -> timedelta:
+        """How long a review campaign of this registry stays open."""
+        days = self.reviews.due_days if self.reviews else DEFAULT_REVIEW_DUE_DAYS
+        return timedelta(days=days)
+
 
 # the file's sections --------------------------------------------------------------------
 class RegistryDefaults(_Section):
@@ -148,6 +177,7 @@ class RegistryDefaults(_Section):
     escalation: Escalation | None = None
     # requests one person may have waiting for approval on a registry at once
     max_open_requests_per_user: Count = 5
+    reviews: ReviewSchedule | None = None
 
 
 class RegistryOverride(_Section):
@@ -162,6 +192,7 @@ class RegistryOverride(_Section):
     break_glass: BreakGlass | Literal[False] | None = None  # false: none for this registry
     escalation: Escalation | Literal[False] | None = None  # false: none for this registry
     max_open_requests_per_user: Count | None = None
+    reviews: ReviewSchedule | None = None
 
     @model_validator(mode="before")
     @classmethod

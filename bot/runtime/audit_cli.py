@@ -87,10 +87,16 @@ def verify_command(args: argparse.Namespace) -> int:
 
 
 async def _with_log(run: Callable[[AuditLog], Awaitable[int]]) -> int:
+    return await with_redis(lambda redis, keys: run(AuditLog(redis, keys)))
+
+
+async def with_redis(run: Callable[[Redis, Keys], Awaitable[int]]) -> int:
+    """Run a command on the Redis of ``REDIS_URL`` and the ``REGBOT_NAMESPACE`` keys (also
+    ``regbot review report``): an unreachable Redis is one line on stderr and exit code 2."""
     try:
         settings = load_store_settings()
     except SettingsError as exc:
-        print(f"regbot audit: {exc}", file=sys.stderr)
+        print(f"regbot: {exc}", file=sys.stderr)
         return 2
     url = settings.redis_url
     keys = Keys(namespace=settings.regbot_namespace)
@@ -98,10 +104,10 @@ async def _with_log(run: Callable[[AuditLog], Awaitable[int]]) -> int:
         url, decode_responses=True, socket_connect_timeout=5, retry=Retry(NoBackoff(), 1)
     )
     try:
-        return await run(AuditLog(redis, keys))
+        return await run(redis, keys)
     except (StoreUnavailable, RedisError) as exc:
         cause = exc.__cause__ or exc
-        print(f"regbot audit: cannot reach Redis at {_redacted(url)}: {cause}", file=sys.stderr)
+        print(f"regbot: cannot reach Redis at {_redacted(url)}: {cause}", file=sys.stderr)
         return 2
     finally:
         await redis.aclose()

@@ -54,6 +54,16 @@ def build_parser() -> argparse.ArgumentParser:
     verify = audit_sub.add_parser("verify", help="check the audit hash chain")
     verify.set_defaults(run=_lazy("bot.runtime.audit_cli:verify_command"))
 
+    review = sub.add_parser("review", help="access reviews: the evidence for auditors")
+    review_sub = review.add_subparsers(dest="review_command", required=True)
+    report = review_sub.add_parser(
+        "report", help="per campaign and token: owner, decision, reviewer, note, when"
+    )
+    report.add_argument("--registry", required=True, help="the registry's name")
+    report.add_argument("--campaign", default=None, help="one campaign's id (default: all)")
+    report.add_argument("--format", choices=["csv", "jsonl"], default="csv")
+    report.set_defaults(run=_lazy("bot.runtime.review_cli:report_command"))
+
     sweep = sub.add_parser("sweep", help="run the expiry sweep (reminders, digest) without serving")
     sweep.add_argument("--once", action="store_true", help="one sweep, then exit (for cron)")
     sweep.add_argument(

@@ -28,9 +28,13 @@ from bot.services.home import HomeService
 from bot.services.housekeeping import HousekeepingService
 from bot.services.orphans import LostCreates
 from bot.services.owner_notices import OwnerNotices
+from bot.services.owners import OwnerService, OwnerWatch
 from bot.services.reminders import ReminderService
 from bot.services.renewals import Renewals
 from bot.services.requests import RequestService
+from bot.services.review_decisions import ReviewDecisions
+from bot.services.review_schedule import ReviewHousekeeping
+from bot.services.reviews import ReviewService
 from bot.services.rotation import RotationService
 from bot.services.selfservice import SelfService
 from bot.services.tokens import TokenService
@@ -40,9 +44,11 @@ from bot.store.home import HomeViewers
 from bot.store.housekeeping import HousekeepingStore
 from bot.store.keys import Keys
 from bot.store.locks import RedisLock
+from bot.store.owner_care import OwnerCareStore
 from bot.store.ownership import OwnershipStore
 from bot.store.reminders import SendOnceLedger
 from bot.store.requests import RequestStore
+from bot.store.reviews import ReviewStore
 from bot.store.rules import RulesStore
 from handlers.notifiers.home import HomePublisher
 from handlers.notifiers.home_aware import (
@@ -54,8 +60,15 @@ from handlers.notifiers.housekeeping import SlackLifecycleNotifier
 from handlers.notifiers.owners import SlackOwnerNotifier
 from handlers.notifiers.reminders import SlackReminderNotifier
 from handlers.notifiers.requests import SlackNotifier, SlackUserGroups
+from handlers.notifiers.reviews import SlackPeople, SlackReviewNotifier
 from handlers.notifiers.rules import SlackRulesNotifier
-from handlers.services import HomeServices, HomeUpdates, LifecycleServices, Services
+from handlers.services import (
+    HomeServices,
+    HomeUpdates,
+    LifecycleServices,
+    ReviewServices,
+    Services,
+)
 
 REGISTRY_CACHE_AGE = timedelta(minutes=5)
 
@@ -70,6 +83,8 @@ class Stores:
     ledger: SendOnceLedger
     rules: RulesStore
     home: HomeViewers
+    reviews: ReviewStore
+    owner_care: OwnerCareStore
 
 
 def build_stores(clients: Clients, keys: Keys) -> Stores:
@@ -84,6 +99,8 @@ def build_stores(clients: Clients, keys: Keys) -> Stores:
         housekeeping=HousekeepingStore(redis, keys),
         ledger=SendOnceLedger(redis, keys),
         home=HomeViewers(redis, keys),
+        reviews=ReviewStore(redis, keys),
+        owner_care=OwnerCareStore(redis, keys),
     )
 
 
@@ -206,6 +223,7 @@ def build_services(
         withdrawals=WithdrawalService(
             requests=stores.requests, notifier=shared.notifier, clock=clock
         ),
+        reviews=build_reviews(policy, clients, stores, shared, clock),
         command=settings.slack_command,
         decisions=metrics,
         breakglass=build_breakglass(policy, clients, stores, shared, clock),
@@ -280,6 +298,53 @@ def build_lifecycle(
     )
 
 
+def build_reviews(
+    policy: Policy, clients: Clients, stores: Stores, shared: Shared, clock: Clock
+) -> ReviewServices:
+    """Access review campaigns, their housekeeping, and assigning token owners."""
+    notifier = SlackReviewNotifier(clients.slack)
+    campaigns = ReviewService(
+        api=clients.ionos,
+        catalog=shared.catalog,
+        approvers=shared.approvers,
+        ownership=stores.ownership,
+        store=stores.reviews,
+        notifier=notifier,
+        audit=stores.audit,
+        policy=policy,
+        clock=clock,
+    )
+    return ReviewServices(
+        campaigns=campaigns,
+        decisions=ReviewDecisions(
+            reviews=campaigns,
+            api=clients.ionos,
+            ownership=stores.ownership,
+            store=stores.reviews,
+            notifier=notifier,
+            clock=clock,
+        ),
+        housekeeping=ReviewHousekeeping(
+            reviews=campaigns,
+            api=clients.ionos,
+            catalog=shared.catalog,
+            store=stores.reviews,
+            notifier=notifier,
+            policy=policy,
+        ),
+        owners=OwnerService(
+            catalog=shared.catalog,
+            approvers=shared.approvers,
+            ownership=stores.ownership,
+            store=stores.owner_care,
+            notifier=notifier,
+            people=SlackPeople(clients.slack),
+            audit=stores.audit,
+            clock=clock,
+        ),
+    )
+
+
 def build_reminders(
     settings: Settings,
     policy: Policy,
@@ -287,11 +352,20 @@ def build_reminders(
     stores: Stores,
     clock: Clock,
     homes: HomeUpdates | None = None,
+    digest_extras: ReviewHousekeeping | None = None,
 ) -> ReminderService:
     notifier = (
         SlackReminderNotifier(clients.slack_once, clock)
         if homes is None
         else HomeAwareReminderNotifier(clients.slack_once, clock, homes.refresh)
+    )
+    owner_watch = OwnerWatch(
+        people=SlackPeople(clients.slack_once),
+        store=stores.owner_care,
+        ledger=stores.ledger,
+        notifier=SlackReviewNotifier(clients.slack_once),
+        audit=stores.audit,
+        clock=clock,
     )
     return ReminderService(
         api=clients.ionos,
@@ -304,6 +378,8 @@ def build_reminders(
         break_glass=stores.rules,  # unreviewed break-glass tokens in the digest
         # one walker per IONOS slot: with fewer, slots sit idle (docs/performance.md §2)
         registries_at_once=settings.ionos_max_in_flight,
+        owner_watch=owner_watch,  # owners who left Slack, reported once
+        digest_extras=digest_extras,  # overdue access reviews in the digest
     )
 
 
@@ -319,6 +395,7 @@ def build_scheduler(
 ) -> Scheduler:
     async def housekeeping(now: datetime) -> None:
         await services.lifecycle.housekeeping.housekeeping(now)
+        await services.reviews.housekeeping.housekeeping(now)  # scheduled and due reviews
         await stores.audit.trim(older_than=now - policy.audit_retention)
 
     return Scheduler(

@@ -78,7 +78,13 @@ async def assemble(
         stores = build_stores(clients, keys)
         services = build_services(settings, policy, clients, stores, clock, metrics)
         reminders = build_reminders(
-            settings, policy, clients, stores, clock, homes=services.home.updates
+            settings,
+            policy,
+            clients,
+            stores,
+            clock,
+            homes=services.home.updates,
+            digest_extras=services.reviews.housekeeping,
         )
         scheduler = build_scheduler(
             policy, clients, stores, services, reminders, clock, metrics, sweep_lock_ttl

@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from bot.domain.audit import AuditAction, Outcome, Refusal
 from bot.domain.models import TokenAsk, TokenRequest
 from bot.domain.reminders import Digest, Reminder
+from bot.domain.reviews import OverdueReview
 from bot.ionos.models import Registry, Token, TokenPatch, TokensPage, TokenSpec
 
 
@@ -121,6 +122,20 @@ class ReminderNotifier(Protocol):
     async def post_digest(self, digest: Digest) -> bool:
         """The daily digest to ``digest.channel``."""
         ...
+
+
+class OwnerObserver(Protocol):
+    """What the sweep shows each page of tokens to (`bot.services.owners.OwnerWatch`)."""
+
+    async def page(
+        self, registry: Registry, channel: str, tokens: list[Token], owners: dict[str, str | None]
+    ) -> int: ...
+
+
+class DigestExtras(Protocol):
+    """More for a channel's digest (`bot.services.review_schedule.ReviewHousekeeping`)."""
+
+    async def overdue_for(self, channel: str) -> list[OverdueReview]: ...
 
 
 class SendOnce(Protocol):

@@ -34,6 +34,8 @@ from bot.ionos.models import Registry, Token
 from bot.policy.model import Policy, RegistryPolicy, format_duration
 from bot.services.ports import (
     AuditTrail,
+    DigestExtras,
+    OwnerObserver,
     OwnershipRepository,
     ReminderNotifier,
     SendOnce,
@@ -125,6 +127,8 @@ class ReminderService:
         registries_at_once: int = 4,
         page_size: int = 100,
         digest_rows: int = 10,
+        owner_watch: OwnerObserver | None = None,
+        digest_extras: DigestExtras | None = None,
     ) -> None:
         self._api = api
         self._ownership = ownership
@@ -137,6 +141,8 @@ class ReminderService:
         self._at_once = registries_at_once
         self._page_size = page_size
         self._digest_rows = digest_rows
+        self._owner_watch = owner_watch  # owners who left Slack (bot.services.owners)
+        self._digest_extras = digest_extras  # overdue access reviews (bot.services.review_schedule)
 
     async def sweep(self, now: datetime, *, halt: asyncio.Event | None = None) -> SweepReport:
         """One pass over everything; `halt` set (the lock was lost) stops it between tokens."""
@@ -204,13 +210,29 @@ class ReminderService:
             and (threshold := due_threshold(token.expiry_date, run.now, thresholds))
         ]
         collect = rules.approval_channel in run.digest_due
-        owners = await self._owners(tokens if collect else [t for t, _ in due])
+        every = collect or self._owner_watch is not None
+        owners = await self._owners(tokens if every else [t for t, _ in due])
         for token, threshold in due:
             if run.halted:
                 return
             await self._remind(registry, rules, token, threshold, owners[token.id], run)
         if collect:
             self._collect(registry, rules, tokens, owners, run)
+        await self._watch_owners(registry, rules, tokens, owners)
+
+    async def _watch_owners(
+        self,
+        registry: Registry,
+        rules: RegistryPolicy,
+        tokens: list[Token],
+        owners: dict[str, str | None],
+    ) -> None:
+        if self._owner_watch is None:
+            return
+        try:
+            await self._owner_watch.page(registry, rules.approval_channel, tokens, owners)
+        except Exception:  # the reminders go on; the next sweep looks again
+            log.exception("owner watch failed", extra={"registry": registry.name})
 
     async def _owners(self, tokens: list[Token]) -> dict[str, str | None]:
         """One Redis round trip for the page (a lookup per token cost the sweep ~5x its
@@ -351,6 +373,8 @@ class ReminderService:
             item = self._ledger.digest(channel, run.now.date())
             if not await self._ledger.claim(item, run.claimant):
                 continue
+            if self._digest_extras is not None:
+                digest.overdue_reviews = await self._digest_extras.overdue_for(channel)
             # An empty digest is not posted, but the day is done all the same.
             sent = digest.empty or await self._notifier.post_digest(digest)
             if sent:

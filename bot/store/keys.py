@@ -108,6 +108,51 @@ class Keys:
         ms); only their Home is republished when something of theirs changes."""
         return f"{self._p}:home:viewers"
 
+    # access reviews (bot/store/reviews.py) ------------------------------------------------
+    def review(self, campaign_id: str) -> str:
+        """Hash: one review campaign (registry, channel, due, counters, open flag)."""
+        return f"{self._p}:review:{campaign_id}"
+
+    def review_items(self, campaign_id: str) -> str:
+        """Hash: token id -> JSON of the token's snapshot and its decision."""
+        return f"{self._p}:review:{campaign_id}:items"
+
+    def review_order(self, campaign_id: str) -> str:
+        """List: the campaign's token ids in display order (by name), for paging."""
+        return f"{self._p}:review:{campaign_id}:order"
+
+    def review_open(self, registry_id: str) -> str:
+        """String: the id of the registry's open campaign (one at a time)."""
+        return f"{self._p}:review:open:{registry_id}"
+
+    def review_last(self, registry_id: str) -> str:
+        """String: epoch ms when the registry's latest campaign started (the schedule)."""
+        return f"{self._p}:review:last:{registry_id}"
+
+    def reviews_of(self, registry_name: str) -> str:
+        """Sorted set: a registry's campaign ids by start time (epoch ms)."""
+        return f"{self._p}:reviews:{registry_name}"
+
+    def reviews_due(self) -> str:
+        """Sorted set: open campaign ids by due time (epoch ms)."""
+        return f"{self._p}:reviews:due"
+
+    def reviews_unfinished(self) -> str:
+        """Set: closed campaign ids that still have tokens not reviewed (the digest lists them)."""
+        return f"{self._p}:reviews:unfinished"
+
+    def token_reviewed(self, token_id: str) -> str:
+        """String: ISO time the token was last reviewed."""
+        return f"{self._p}:token:{token_id}:reviewed"
+
+    def owner_active(self, user_id: str) -> str:
+        """String: Slack said recently that this owner's account is active (a cache)."""
+        return f"{self._p}:owner:{user_id}:active"
+
+    def owner_left_sent(self, token_id: str, owner: str) -> str:
+        """String (send-once ledger): the approvers were told the token's owner left."""
+        return f"{self._p}:owner-left:{token_id}:{owner}"
+
     # caches -----------------------------------------------------------------------------
     def usergroup_members(self, group_id: str) -> str:
         return f"{self._p}:ugroup:{group_id}"

@@ -11,6 +11,7 @@ from bot.ionos.models import TokenStatus
 from handlers.listeners.breakglass_modal import open_breakglass_modal
 from handlers.listeners.extend import open_extend_modal
 from handlers.listeners.modals import open_request_modal
+from handlers.listeners.review_command import review_command
 from handlers.parse import split_args
 from handlers.reporting import reporting
 from handlers.services import Services, ephemeral
@@ -31,6 +32,8 @@ USAGE = {
     "breakglass": "breakglass [registry]",
     "cancel": "cancel [registry] <token name>",
     "pending": "pending [page]",
+    "review": "review <registry>",
+    "adopt": "adopt <registry> <token>",
 }
 
 
@@ -105,5 +108,7 @@ async def _run(
             entries = await services.tokens.audit_trail(user, *args)
             names = {r.id: r.name for r in services.catalog.cached() or []}
             return views.audit_listing(entries, " ".join(["Audit trail", *args]), names)
+        case "review" | "adopt":  # access reviews and token owners
+            return await review_command(services, verb, args, user, command["trigger_id"], client)
         case _:
             return views.help_message(services.command)

@@ -18,10 +18,12 @@ from bot.domain.reminders import (
     Reminder,
     TokenRef,
 )
+from bot.domain.reviews import OverdueReview
 from bot.policy.model import format_duration
 from bot.services.words import expiry_words, mention, relative, when
 from handlers.ids import ActionId, BlockId
 from handlers.views.blocks import Block, actions, button, context, header, message, plain, section
+from handlers.views.owners import assign_select
 from handlers.views.text import code, escape
 
 
@@ -154,7 +156,7 @@ def _entry_action(category: DigestCategory, ref: TokenRef) -> Block:
         case DigestCategory.BEYOND_MAX:
             return button("Change expiry", ActionId.EXTEND, ref.button_value)
         case DigestCategory.NO_OWNER:
-            return _disable(ref)
+            return assign_select()  # the row's block id names the token
         case DigestCategory.LONG_DISABLED:
             return _delete(ref)
 
@@ -174,8 +176,13 @@ def _digest_section(digest: Digest, part: DigestSection, now: datetime) -> list[
     title = _TITLES[part.category].format(days=digest.disabled_days)
     blocks: list[Block] = [section(f"*{title}* ({part.total})")]
     for entry in part.entries:
-        row = section(_entry_text(entry, now))
-        row["accessory"] = _entry_action(part.category, entry.token)
+        ref = entry.token
+        owned = part.category is DigestCategory.NO_OWNER
+        row = section(
+            _entry_text(entry, now),
+            block_id=BlockId.assign_owner(ref.registry_id, ref.token_id) if owned else None,
+        )
+        row["accessory"] = _entry_action(part.category, ref)
         blocks.append(row)
     if part.total > len(part.entries):
         blocks.append(context(f"…and {part.total - len(part.entries)} more."))
@@ -203,5 +210,25 @@ def digest_message(digest: Digest, now: datetime) -> dict[str, Any]:
     for part in parts:
         if part.total:
             blocks.extend(_digest_section(digest, part, now))
+    if digest.overdue_reviews:
+        blocks.append(_overdue_reviews(digest.overdue_reviews))
+        waiting = sum(r.total for r in digest.overdue_reviews)
+        counts = ", ".join(filter(None, [counts, f"{waiting} not reviewed"]))
     blocks.append(context("Daily digest of the registries this channel approves for."))
     return message(f"Daily registry token digest: {counts or 'nothing to report'}.", blocks)
+
+
+def _overdue_reviews(reviews: list[OverdueReview]) -> Block:
+    """One block (a digest keeps within 50): each overdue campaign and its first tokens."""
+    lines = ["*Tokens not reviewed in a closed access review* (decide them with its button)"]
+    for review in reviews[:5]:
+        names = ", ".join(f"`{escape(n)}`" for n in review.token_names)
+        more = (
+            f" …and {review.total - len(review.token_names)} more"
+            if review.total > len(review.token_names)
+            else ""
+        )
+        lines.append(f"• *{review.registry_name}* (due {when(review.due_at)}): {names}{more}")
+    if len(reviews) > 5:
+        lines.append(f"…and {len(reviews) - 5} more reviews.")
+    return section("\n".join(lines))

@@ -35,6 +35,8 @@ def help_message(command: str) -> dict[str, Any]:
         f"`{c} breakglass [registry]` — emergency token, self-approved, alerted and reviewed",
         f"`{c} cancel <token name>` — withdraw your pending or approved request",
         f"`{c} audit [registry [token]]` — the latest audit entries (approvers)",
+        f"`{c} review <registry>` — start an access review of its tokens (approvers)",
+        f"`{c} adopt <registry> <token>` — give a token an owner (approvers)",
         f"`{c} help` — this message",
     ]
     examples = f"Examples: `{c} request prod-registry`, `{c} show prod-registry ci-push`"
@@ -45,7 +47,7 @@ def help_message(command: str) -> dict[str, Any]:
     ]
     verbs = [
         "request", "list", "show", "disable", "enable", "delete", "extend", "rotate",
-        "pending", "breakglass", "cancel", "audit", "help",
+        "pending", "breakglass", "cancel", "audit", "review", "adopt", "help",
     ]  # fmt: skip
     return message("regbot commands: " + ", ".join(verbs), blocks)
 

@@ -48,7 +48,8 @@ async def test_once_per_channel_and_day_across_two_replicas(world: World) -> Non
     acts = _accessories(digest)
     assert (ActionId.EXTEND, f"{registry.id}:{ids['forever']}") in acts
     assert (ActionId.EXTEND, f"{registry.id}:{ids['too-far']}") in acts
-    assert (ActionId.DISABLE_NOW, f"{registry.id}:{ids['stray']}") in acts
+    # an unowned token gets an Assign owner user select; its block id names the token
+    assert f"assign_owner:{registry.id}:{ids['stray']}" in _user_selects(digest)
     assert (ActionId.DELETE_NOW, f"{registry.id}:{ids['old-off']}") in acts
     assert "new-off" not in body and "`fine`" not in body
     assert "prod-forever" in text_of(prod_digest) and "prod-forever" not in body
@@ -86,6 +87,15 @@ async def test_long_lists_are_cut_with_a_count(world: World) -> None:
     assert "and 15 more" in text_of(digest)
     assert len(digest["blocks"]) <= 50
     assert f"25 {DigestCategory.NO_OWNER.value.replace('_', ' ')}" in digest["text"]
+
+
+def _user_selects(message: dict[str, object]) -> list[str]:
+    """Block ids of the rows whose accessory is the Assign owner user select."""
+    return [
+        block["block_id"]
+        for block in message.get("blocks") or []  # type: ignore[attr-defined]
+        if (block.get("accessory") or {}).get("action_id") == ActionId.ASSIGN_OWNER
+    ]
 
 
 def _accessories(message: dict[str, object]) -> list[tuple[str, str]]:

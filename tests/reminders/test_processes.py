@@ -28,7 +28,7 @@ from bot.store.keys import Keys
 from bot.store.ownership import OwnershipStore, TokenOwnership
 from tests.ionos.contract import contract_checked
 from tests.reminders.world import SCOPES
-from tests.scenario.harness import SIGNING_SECRET, policy_mapping
+from tests.scenario.harness import APPROVAL_CHANNEL, SIGNING_SECRET, policy_mapping
 from tests.slack_fixtures import BOT_TOKEN
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
@@ -79,7 +79,12 @@ async def finish(process: asyncio.subprocess.Process) -> tuple[int, dict[str, An
 
 @contextlib.asynccontextmanager
 async def staged(
-    redis_server: RedisServer, fake_slack: FakeSlack, tmp_path: Path, *, registries: int
+    redis_server: RedisServer,
+    fake_slack: FakeSlack,
+    tmp_path: Path,
+    *,
+    registries: int,
+    reviews: dict[str, int] | None = None,
 ) -> AsyncIterator[Stage]:
     ionos = FakeIonos()  # real time: the processes run on the system clock
     keys = Keys(namespace=f"p-{uuid.uuid4().hex[:12]}")
@@ -90,6 +95,7 @@ async def staged(
     for i in range(registries):
         registry = ionos.add_registry(f"reg-{i:03d}")
         owner = f"UOWNER{i:03d}"
+        fake_slack.add_user(owner, owner.lower())  # a person in the workspace
         token = ionos.add_token(registry.id, f"ci-{i}", expiry=expiry, scopes=SCOPES)
         tokens[owner] = token
         await ownership.record(
@@ -106,6 +112,8 @@ async def staged(
     policy_file = tmp_path / "policy.yml"
     mapping = policy_mapping()
     mapping["reminders"] = {"digest_hour_utc": 23}  # keep this test about reminders
+    if reviews is not None:
+        mapping["defaults"]["reviews"] = reviews
     policy_file.write_text(yaml.safe_dump(mapping))
     try:
         async with contract_checked(ionos) as ionos_url, serve_fake_slack(fake_slack) as slack_url:
@@ -172,3 +180,30 @@ async def test_leader_paused_past_its_lock_still_sends_each_reminder_once(
     assert sent == 24, json.dumps([out_l, out_f])
     for owner in stage.tokens:
         assert len(stage.reminders_to(owner)) == 1, owner
+
+
+async def test_two_processes_open_a_scheduled_review_once(
+    redis_server: RedisServer, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    """``reviews: {every_days, due_days}`` in the policy: each registry gets one campaign,
+    however many processes sweep, at once or one after the other."""
+    reviews = {"every_days": 90, "due_days": 14}
+    async with staged(redis_server, fake_slack, tmp_path, registries=6, reviews=reviews) as stage:
+        stage.ionos.knobs.latency = 0.05
+        for _ in range(2):  # together, then together again
+            processes = await asyncio.gather(stage.start_sweep(30), stage.start_sweep(30))
+            outcomes = await asyncio.gather(*(finish(p) for p in processes))
+            assert [code for code, _ in outcomes] == [0, 0]
+        for i in range(6):
+            campaigns = await stage.redis.zrange(stage.keys.reviews_of(f"reg-{i:03d}"), 0, -1)
+            assert len(campaigns) == 1, f"reg-{i:03d}"
+            campaign = await stage.redis.hgetall(stage.keys.review(campaigns[0]))
+            assert (campaign["started_by"], campaign["total"], campaign["open"]) == (
+                "regbot",
+                "1",
+                "1",
+            )
+        posts = [
+            m for m in stage.slack.messages_in(APPROVAL_CHANNEL) if "Access review" in m["text"]
+        ]
+        assert len(posts) == 6

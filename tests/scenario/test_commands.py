@@ -27,6 +27,8 @@ SUBCOMMANDS = (
     "breakglass",
     "cancel",
     "audit",
+    "review",
+    "adopt",
     "help",
 )
 
