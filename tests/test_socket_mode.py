@@ -17,7 +17,8 @@ from pydantic import ValidationError
 from bot.devtools.ionos import FakeIonos, serve_fake_ionos
 from bot.devtools.redis_server import RedisServer, free_port
 from bot.devtools.slack import FakeSlack
-from bot.devtools.slack_socket import SocketDriver, SocketModeSlack, serve_socket_slack
+from bot.devtools.slack_socket import SocketModeSlack, serve_socket_slack
+from bot.devtools.slack_socket_driver import SocketDriver
 from bot.policy.model import Policy
 from bot.runtime.serve import TrackedSocketModeHandler, serve, slack_mode, socket_handler
 from bot.runtime.settings import Settings

@@ -14,7 +14,8 @@ import asyncio
 
 from bot.devtools.slack import FakeSlack
 from bot.devtools.slack_driver import SlackDriver
-from bot.devtools.slack_socket import SocketDriver, SocketModeSlack, serve_socket_slack
+from bot.devtools.slack_socket import SocketModeSlack, serve_socket_slack
+from bot.devtools.slack_socket_driver import SocketDriver
 from bot.devtools.slack_try import PEOPLE, add_try_routes
 from bot.runtime.signals import stop_on_signals
 

@@ -281,7 +281,7 @@ class SlackDriver:
         return await self.raw(body, {"Content-Type": content_type} | self.signed_headers(body))
 
     # how each kind of traffic travels: signed HTTP POSTs here; Socket Mode envelopes in
-    # `bot.devtools.slack_socket.SocketDriver`
+    # `bot.devtools.slack_socket_driver.SocketDriver`
     async def _send_command(self, form: dict[str, str]) -> SlackReply:
         return await self._signed(urlencode(form).encode(), FORM)
 

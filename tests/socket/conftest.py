@@ -15,7 +15,8 @@ import redis.asyncio as aioredis
 from bot.devtools.ionos import FakeIonos
 from bot.devtools.redis_server import RedisServer, free_port
 from bot.devtools.slack import FakeSlack
-from bot.devtools.slack_socket import APP_TOKEN, SocketDriver, SocketModeSlack, serve_socket_slack
+from bot.devtools.slack_socket import APP_TOKEN, SocketModeSlack, serve_socket_slack
+from bot.devtools.slack_socket_driver import SocketDriver
 from bot.policy.model import Policy
 from bot.runtime.serve import serve
 from bot.runtime.settings import Settings
