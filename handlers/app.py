@@ -6,6 +6,8 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger import get_bolt_logger
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -29,6 +31,21 @@ from handlers.traffic import TrafficCounter, add_traffic_counter
 log = logging.getLogger(__name__)
 
 
+class _ClientCarriesTheToken(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when given a `client`, then warns
+    on every start that the token will be unused. Ours is in the client (base URL, retries):
+    the warning says nothing to an operator."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+def _quiet_token_notice() -> None:
+    bolt_logger = get_bolt_logger(AsyncApp)
+    if not any(isinstance(f, _ClientCarriesTheToken) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_ClientCarriesTheToken())
+
+
 def build_bolt_app(
     client: AsyncWebClient,
     signing_secret: str,
@@ -36,6 +53,7 @@ def build_bolt_app(
     *,
     traffic: TrafficCounter | None = None,
 ) -> AsyncApp:
+    _quiet_token_notice()
     app = AsyncApp(
         client=client,
         signing_secret=signing_secret,

@@ -15,9 +15,9 @@ import redis.asyncio as aioredis
 from bot.devtools.ionos import FakeIonos, serve_fake_ionos
 from bot.devtools.redis_server import RedisServer, free_port, running_redis
 from bot.devtools.slack import FakeSlack
+from bot.devtools.slack_socket import SocketModeSlack, serve_socket_slack
 from bot.runtime.check_config import Check, run_checks
 from bot.runtime.settings import Settings
-from tests.fake_socket_slack import FakeSocketSlack, serving
 from tests.serving import BOT_TOKEN, SIGNING_SECRET, bot_env, run_regbot, write_policy
 
 
@@ -137,19 +137,18 @@ async def test_redis_without_persistence_is_a_warning_that_says_why(
 async def test_socket_mode_checks_the_app_level_token(
     tmp_path: Path, ionos_url: str, redis_server: RedisServer, fake_slack: FakeSlack
 ) -> None:
-    accepting = FakeSocketSlack()
-    async with serving(accepting) as url:
+    accepting = SocketModeSlack(fake_slack, app_token="xapp-1-ok")
+    async with serve_socket_slack(accepting) as url:
         good = await run_checks(
-            settings(
-                tmp_path, f"{url}/api/", ionos_url, redis_server.url, slack_app_token="xapp-1-ok"
-            )
+            settings(tmp_path, url, ionos_url, redis_server.url, slack_app_token="xapp-1-ok")
         )
     assert [c.name for c in good][:4] == ["settings", "policy", "slack", "slack-socket"]
     assert by_name(good)["settings"].detail.startswith("Socket Mode")
     assert by_name(good)["slack-socket"].line == (
         "ok   slack-socket: apps.connections.open accepted the app-level token"
     )
-    assert accepting.opened_with == ["Bearer xapp-1-ok"]
+    [opened] = fake_slack.calls_to("apps.connections.open")
+    assert opened.token == "xapp-1-ok"
 
 
 async def test_the_command_exits_0_when_all_pass_and_1_when_a_check_fails(

@@ -1,6 +1,6 @@
-"""Socket Mode: chosen from the settings, and served for real against a small Socket Mode
-stand-in — ``apps.connections.open`` hands out a ws:// URL to a WebSocket served here, an
-envelope pushed down it is acknowledged, and the command's answer reaches its response_url.
+"""Socket Mode: chosen from the settings, and served for real against the devtools' Socket
+Mode stand-in — ``apps.connections.open`` hands out a ws:// URL, an envelope sent down it is
+acknowledged, and the command's answer reaches the user (the whole flows: tests/socket/).
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ from pydantic import ValidationError
 
 from bot.devtools.ionos import FakeIonos, serve_fake_ionos
 from bot.devtools.redis_server import RedisServer, free_port
+from bot.devtools.slack import FakeSlack
+from bot.devtools.slack_socket import SocketModeSlack, serve_socket_slack
+from bot.devtools.slack_socket_driver import SocketDriver
 from bot.policy.model import Policy
 from bot.runtime.serve import TrackedSocketModeHandler, serve, slack_mode, socket_handler
 from bot.runtime.settings import Settings
 from bot.runtime.wiring import assemble
-from tests.fake_socket_slack import FakeSocketSlack, serving
 from tests.serving import BOT_TOKEN, POLICY, SIGNING_SECRET
 
 APP_TOKEN = "xapp-1-A0FAKE-1-fake"
@@ -68,24 +70,24 @@ async def test_the_socket_handler_is_built_from_the_settings(redis_server: Redis
 
 
 async def test_socket_mode_acks_an_envelope_and_answers(
-    redis_server: RedisServer,
+    redis_server: RedisServer, fake_slack: FakeSlack
 ) -> None:
-    fake = FakeSocketSlack()
+    fake = SocketModeSlack(fake_slack, app_token=APP_TOKEN)
     ionos = FakeIonos()
     ionos.add_registry("team-registry")
     port = free_port()
-    async with serving(fake) as slack_url, serve_fake_ionos(ionos) as ionos_url:
-        settings = settings_for(
-            f"{slack_url}/api/", ionos_url, redis_server.url, slack_app_token=APP_TOKEN
-        )
+    async with serve_socket_slack(fake) as slack_url, serve_fake_ionos(ionos) as ionos_url:
+        settings = settings_for(slack_url, ionos_url, redis_server.url, slack_app_token=APP_TOKEN)
         async with assemble(settings, Policy.from_mapping(POLICY)) as bot:
             stop = asyncio.Event()
             served = asyncio.create_task(serve(bot, settings, port=port, stop=stop, grace=5))
             try:
-                await fake.connected.wait()
-                envelope_id = await fake.push_command("help")
-                ack = await fake.acks.get()
-                reply = await fake.posts.get()
+                await fake.wait_for_connection()
+                reply = await SocketDriver(fake).command("help", user_id="UDEV")
+                [ack] = fake.acks
+                answered = json.dumps(ack.payload) + json.dumps(
+                    [c.payload for c in fake_slack.calls_to("response_url")]
+                )
                 async with aiohttp.ClientSession() as session:
                     async with session.get(f"http://127.0.0.1:{port}/metrics") as page:
                         metrics = await page.text()
@@ -97,9 +99,10 @@ async def test_socket_mode_acks_an_envelope_and_answers(
                 stop.set()
                 await served
 
-    assert fake.opened_with == [f"Bearer {APP_TOKEN}"]  # the app-level token, not the bot's
-    assert ack == {"envelope_id": envelope_id}
-    assert "/regtoken" in json.dumps(reply)
+    [opened] = fake_slack.calls_to("apps.connections.open")
+    assert opened.token == APP_TOKEN  # the app-level token, not the bot's
+    assert ack.envelope_id == reply.headers["X-Envelope-Id"]
+    assert "/regtoken" in answered
     assert 'regbot_slack_requests_total{kind="command",name="help"} 1.0' in metrics
     assert checks["slack"] == "ok"
     assert events_status == 404  # no events endpoint: Slack's traffic comes over the socket

@@ -60,7 +60,7 @@ import json
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -81,6 +81,7 @@ from bot.devtools.ionos_model import (
     parse_scopes,
 )
 from bot.domain.clock import Clock, SystemClock
+from bot.runtime.signals import stop_on_signals
 
 __all__ = [
     "FailRule",
@@ -308,13 +309,17 @@ async def serve_fake_ionos(
 
 
 def run_cli(args: argparse.Namespace) -> int:
-    """``regbot fake-ionos``: serve until Ctrl-C, after printing the URL and credentials."""
+    """``regbot fake-ionos``: serve until SIGTERM or Ctrl-C (exit code 0), after printing the
+    URL and credentials."""
     fake = FakeIonos(knobs=Knobs(latency=args.latency or 0.0, rate_limit_rps=args.rate_limit))
     if args.seed:
         fake.load_seed(yaml.safe_load(Path(args.seed).read_text(encoding="utf-8")) or {})
 
     async def serve() -> None:
-        async with serve_fake_ionos(fake, host=args.host, port=args.port) as url:
+        async with (
+            stop_on_signals() as stop,
+            serve_fake_ionos(fake, host=args.host, port=args.port) as url,
+        ):
             print(f"IONOS Container Registry stand-in at {url}", flush=True)
             print(
                 "  auth: 'Authorization: Bearer fake-token' or Basic fake-user:fake-pass",
@@ -323,8 +328,8 @@ def run_cli(args: argparse.Namespace) -> int:
             for registry in fake.registries():
                 count = len(fake.tokens(registry.id))
                 print(f"  registry {registry.name} ({registry.id}): {count} tokens", flush=True)
-            await asyncio.Event().wait()
+            await stop.wait()
+        print("IONOS stand-in stopped", flush=True)
 
-    with suppress(KeyboardInterrupt):
-        asyncio.run(serve())
+    asyncio.run(serve())
     return 0

@@ -162,9 +162,18 @@ class FakeSlack:
 
     def app(self) -> web.Application:
         app = web.Application()
+        self.add_routes(app)
+        return app
+
+    def add_routes(self, app: web.Application) -> None:
+        """The Web API and the ``response_url`` hooks, added to `app` after any routes of its
+        own (Socket Mode's, see `bot.devtools.slack_socket`)."""
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/hooks/{tail:.*}", self._handle_hook)
-        return app
+
+    def record(self, call: SlackCall) -> None:
+        """Record a call answered elsewhere (e.g. ``apps.connections.open``)."""
+        self.calls.append(call)
 
     # -- HTTP ----------------------------------------------------------------------------------
 

@@ -140,7 +140,7 @@ class SlackDriver:
             "response_url": self._response_url("commands"),
             "trigger_id": trigger_id or self._trigger_id(),
         }
-        return await self._signed(urlencode(form).encode(), FORM)
+        return await self._send_command(form)
 
     async def block_action(
         self,
@@ -256,8 +256,7 @@ class SlackDriver:
             "event_id": event_id or f"Ev{next(self._counter):08d}",
             "event_time": int(time.time()),
         }
-        body = json.dumps(envelope).encode()
-        return await self._signed(body, "application/json")
+        return await self._send_event(envelope)
 
     # -- low level -----------------------------------------------------------------------------
 
@@ -286,8 +285,16 @@ class SlackDriver:
     async def _signed(self, body: bytes, content_type: str) -> SlackReply:
         return await self.raw(body, {"Content-Type": content_type} | self.signed_headers(body))
 
+    # how each kind of traffic travels: signed HTTP POSTs here; Socket Mode envelopes in
+    # `bot.devtools.slack_socket_driver.SocketDriver`
+    async def _send_command(self, form: dict[str, str]) -> SlackReply:
+        return await self._signed(urlencode(form).encode(), FORM)
+
     async def _send_payload(self, payload: dict[str, Any]) -> SlackReply:
         return await self._signed(urlencode({"payload": json.dumps(payload)}).encode(), FORM)
+
+    async def _send_event(self, envelope: dict[str, Any]) -> SlackReply:
+        return await self._signed(json.dumps(envelope).encode(), "application/json")
 
     def _interaction(self, kind: str, user_id: str) -> dict[str, Any]:
         return {

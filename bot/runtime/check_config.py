@@ -32,6 +32,7 @@ from bot.ionos.errors import IonosApiError, IonosError
 from bot.ionos.retry import RetryPolicy
 from bot.policy.model import Policy, PolicyError
 from bot.runtime.clients import ionos_client, slack_client
+from bot.runtime.policy_access import policy_file_problem
 from bot.runtime.settings import Settings, SettingsError, load_settings
 from bot.services.explain import summary
 
@@ -116,6 +117,8 @@ async def _bounded(name: str, probe: Awaitable[Check]) -> Check:
 
 
 def check_policy(settings: Settings) -> Check:
+    if problem := policy_file_problem(settings.regbot_policy):
+        return Check("policy", "FAIL", problem)
     try:
         policy = Policy.load(settings.regbot_policy)
     except PolicyError as exc:

@@ -11,12 +11,26 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
 
+DEVTOOLS = "bot.devtools"
+
 
 def _lazy(target: str) -> Callable[[argparse.Namespace], int]:
     module_name, func_name = target.split(":")
 
     def run(args: argparse.Namespace) -> int:
-        func: Callable[[argparse.Namespace], int] = getattr(import_module(module_name), func_name)
+        try:
+            module = import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if not (exc.name or "").startswith(DEVTOOLS):
+                raise
+            # an image or package built without the development tools (bot/devtools)
+            print(
+                f"regbot: `{args.command}` is a development tool, not installed in this build "
+                f"({DEVTOOLS} is missing); install regbot from source (pip install .) for it",
+                file=sys.stderr,
+            )
+            return 2
+        func: Callable[[argparse.Namespace], int] = getattr(module, func_name)
         return func(args)
 
     return run
@@ -44,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     fake.add_argument("--latency", type=float, default=0.0, help="seconds added to each answer")
     fake.add_argument("--rate-limit", type=float, default=None, help="requests per second")
     fake.set_defaults(run=_lazy("bot.devtools.ionos:run_cli"))
+
+    slack = sub.add_parser(
+        "fake-slack", help="run the local Slack stand-in (Web API and Socket Mode, with /try)"
+    )
+    _slack_arguments(slack)
+    slack.set_defaults(run=_lazy("bot.devtools.slack_cli:run_cli"))
 
     audit = sub.add_parser("audit", help="export or verify the audit trail")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
@@ -85,6 +105,26 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="play the whole story locally on embedded defaults")
     demo.set_defaults(run=_lazy("bot.devtools.demo:demo_command"))
     return parser
+
+
+def _slack_arguments(parser: argparse.ArgumentParser) -> None:
+    """``fake-slack``'s options, declared here so that ``--help`` works without the devtools."""
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--bot-token", default="xoxb-fake", help="the bot token it accepts")
+    parser.add_argument(
+        "--app-token", default="xapp-1-A0FAKE-1-fake", help="the app-level token it accepts"
+    )
+    parser.add_argument(
+        "--bot-url", default=None, help="HTTP mode: /try drives the bot at this URL, signed"
+    )
+    parser.add_argument("--signing-secret", default="fake-signing-secret")
+    parser.add_argument(
+        "--public-url", default=None, help="how the bot reaches it (default http://HOST:PORT)"
+    )
+    parser.add_argument(
+        "--ack-timeout", type=float, default=3.0, help="seconds before an envelope is redelivered"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

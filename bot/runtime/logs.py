@@ -95,6 +95,35 @@ class TextFormatter(logging.Formatter):
         return f"{line}\n{record.exc_text}" if record.exc_text else line
 
 
+# Libraries that log every request at INFO: a health check each 30 s, and the IONOS call it
+# makes, would be ~2,900 lines a day of an idle bot. Their warnings still come through; with
+# LOG_LEVEL=DEBUG everything does.
+CHATTY = ("httpx", "httpcore")
+
+
+class OneTraceback(logging.Filter):
+    """A failure that repeats (slack_sdk retrying a connection every few seconds) logs its
+    traceback once: later records of the same failure (exception type and the message up to
+    its first parenthesis) keep their one line, with the reason, and lose the traceback —
+    until a record containing `reset` (a success) starts again."""
+
+    def __init__(self, reset: str) -> None:
+        super().__init__()
+        self._reset = reset
+        self._shown: set[tuple[object, str]] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self._reset in message:
+            self._shown.clear()
+        elif record.exc_info:
+            key = (record.exc_info[0], message.partition("(")[0])
+            if key in self._shown:
+                record.exc_info, record.exc_text = None, None
+            self._shown.add(key)
+        return True
+
+
 def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     install_redaction()
     handler = logging.StreamHandler(sys.stderr)
@@ -103,3 +132,5 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    for name in CHATTY:
+        logging.getLogger(name).setLevel(logging.NOTSET if level == "DEBUG" else logging.WARNING)

@@ -36,7 +36,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from bot.ionos.errors import IonosError
 from bot.policy.model import Policy
 from bot.runtime.inflight import InFlight
-from bot.runtime.logs import configure_logging
+from bot.runtime.logs import OneTraceback, configure_logging
 from bot.runtime.settings import Settings
 from bot.runtime.web import make_web_app
 from bot.runtime.wiring import Bot, assemble, load_config
@@ -64,11 +64,26 @@ def slack_mode(settings: Settings) -> SlackMode:
     return "socket" if settings.slack_app_token is not None else "http"
 
 
+def socket_logger() -> logging.Logger:
+    """slack_sdk's Socket Mode client logs each failed connection attempt with a traceback
+    (every `ping_interval` while Slack is unreachable): one traceback, then one line each."""
+    logger = logging.getLogger("slack_sdk.socket_mode")
+    if not any(isinstance(f, OneTraceback) for f in logger.filters):
+        logger.addFilter(OneTraceback(reset="has been established"))
+    return logger
+
+
 class TrackedSocketModeHandler(AsyncSocketModeHandler):
     """Bolt's aiohttp Socket Mode handler, with each envelope's work counted as in flight."""
 
-    def __init__(self, bot: Bot, app_token: str) -> None:
-        super().__init__(bot.bolt, app_token, web_client=bot.slack)
+    def __init__(self, bot: Bot, app_token: str, *, ping_interval: float = 10) -> None:
+        super().__init__(
+            bot.bolt,
+            app_token,
+            logger=socket_logger(),
+            web_client=bot.slack,
+            ping_interval=ping_interval,
+        )
         self._inflight = bot.inflight
 
     # Bolt's own handler narrows `client` the same way: only its aiohttp client calls this.

@@ -3,7 +3,7 @@
 ``regbot sweep --once`` runs one tick (lock, sweep, housekeeping, release) and prints its report
 as one JSON line; exit code 0 when it swept or another replica held the lock, 1 when the sweep
 stopped because the lock was lost. Without ``--once`` it ticks every ``sweep_minutes`` until
-interrupted, like the scheduler inside ``regbot serve``.
+stopped (SIGTERM or SIGINT: exit code 0), like the scheduler inside ``regbot serve``.
 """
 
 from __future__ import annotations
@@ -11,13 +11,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 from datetime import timedelta
 
 from bot.policy.model import Policy
 from bot.runtime.logs import configure_logging
 from bot.runtime.scheduler import Tick
 from bot.runtime.settings import Settings
+from bot.runtime.signals import stop_on_signals
 from bot.runtime.wiring import assemble, load_config
+
+log = logging.getLogger(__name__)
 
 
 def sweep_command(args: argparse.Namespace) -> int:
@@ -38,12 +42,19 @@ async def _once(settings: Settings, policy: Policy, lock_ttl: timedelta) -> Tick
 
 
 async def _forever(settings: Settings, policy: Policy, lock_ttl: timedelta) -> None:
-    async with assemble(settings, policy, sweep_lock_ttl=lock_ttl) as bot:
+    """Tick until SIGTERM or SIGINT; then stop the scheduler (a sweep in progress stops where
+    it is and gives the lock back) and close the connections."""
+    async with (
+        stop_on_signals() as stop,
+        assemble(settings, policy, sweep_lock_ttl=lock_ttl) as bot,
+    ):
         bot.scheduler.start()
+        log.info("regbot sweeping", extra={"every_minutes": policy.reminders.sweep_minutes})
         try:
-            await asyncio.Event().wait()
+            await stop.wait()
         finally:
             await bot.scheduler.stop()
+        log.info("regbot sweep stopped")
 
 
 def _summary(tick: Tick) -> dict[str, object]:

@@ -34,6 +34,7 @@ from bot.runtime.factories import (
 from bot.runtime.inflight import InFlight
 from bot.runtime.logs import install_redaction
 from bot.runtime.metrics import Metrics
+from bot.runtime.policy_access import policy_file_problem
 from bot.runtime.scheduler import Scheduler
 from bot.runtime.settings import Settings, SettingsError, load_settings
 from bot.runtime.web import HealthCheck, make_web_app
@@ -122,6 +123,8 @@ def load_config() -> tuple[Settings, Policy]:
     """Settings and policy, or one clear line on stderr and exit code 2."""
     try:
         settings = load_settings()
+        if problem := policy_file_problem(settings.regbot_policy):
+            raise PolicyError(problem)
         policy = Policy.load(settings.regbot_policy)
     except (SettingsError, PolicyError) as exc:
         print(f"regbot: {exc}", file=sys.stderr)
