@@ -10,6 +10,7 @@ RegbotError                 base; ``user_message`` is what the person is told
 ├── InvalidInput            a wrong argument or field value
 ├── WiderThanRequested      a "narrowing" that widens the request
 └── ServiceUnavailable      Redis or the IONOS API is away; try again
+    └── NotReplicated       a change was not confirmed by Redis replicas in time; try again
 """
 
 from __future__ import annotations
@@ -61,6 +62,11 @@ class WiderThanRequested(InvalidInput):
 
 class ServiceUnavailable(RegbotError):
     pass
+
+
+class NotReplicated(ServiceUnavailable):
+    """The write reached the Redis master but not `REDIS_MIN_REPLICAS_ACK` replicas in time:
+    a failover now could lose it, so the person is not told it happened (and tries again)."""
 
 
 class InvalidForm(RegbotError):

@@ -1,8 +1,10 @@
 """``regbot audit export`` and ``regbot audit verify``: the audit trail from the command line.
 
-Entry points, so they read the environment themselves: ``REDIS_URL`` (default
-``redis://127.0.0.1:6379/0``) and ``REGBOT_NAMESPACE`` (default ``regbot``). Exit codes: 0 fine,
-1 the chain is broken, 2 Redis unreachable or a bad argument.
+Entry points, so they read the environment themselves — only Redis's settings
+(`bot.runtime.redis_settings`: ``REDIS_URL`` or ``REDIS_SENTINELS`` + ``REDIS_SENTINEL_MASTER``,
+``REDIS_PASSWORD``…) and ``REGBOT_NAMESPACE`` — and build their client with the bot's own
+`redis_from`. Exit codes: 0 fine, 1 the chain is broken, 2 Redis unreachable, a bad setting or
+a bad argument.
 """
 
 from __future__ import annotations
@@ -10,23 +12,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import os
 import re
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from bot.runtime.clients import redis_from
+from bot.runtime.redis_settings import RedisSettings
+from bot.runtime.settings import SettingsError, load
 from bot.store.audit import AuditEntry, AuditLog
 from bot.store.keys import Keys
 
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 _DURATION = re.compile(r"^(\d+)([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 CSV_COLUMNS = list(AuditEntry.model_fields)
@@ -88,18 +88,26 @@ def verify_command(args: argparse.Namespace) -> int:
 
 
 async def _with_log(run: Callable[[AuditLog], Awaitable[int]]) -> int:
-    url = os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
-    keys = Keys(namespace=os.environ.get("REGBOT_NAMESPACE", "regbot"))
-    redis = Redis.from_url(
-        url, decode_responses=True, socket_connect_timeout=5, retry=Retry(NoBackoff(), 1)
-    )
+    try:
+        settings = load(RedisSettings)
+    except SettingsError as exc:
+        print(f"regbot audit: {exc}", file=sys.stderr)
+        return 2
+    keys = Keys(namespace=settings.regbot_namespace)
+    redis = redis_from(settings, socket_timeout=5.0)
     try:
         return await run(AuditLog(redis, keys))
     except (RedisConnectionError, RedisTimeoutError) as exc:
-        print(f"regbot audit: cannot reach Redis at {_redacted(url)}: {exc}", file=sys.stderr)
+        print(f"regbot audit: cannot reach Redis at {_where(settings)}: {exc}", file=sys.stderr)
         return 2
     finally:
         await redis.aclose()
+
+
+def _where(settings: RedisSettings) -> str:
+    if settings.uses_sentinel:
+        return f"master {settings.redis_sentinel_master} (sentinels {settings.redis_sentinels})"
+    return _redacted(settings.redis_url)
 
 
 def _redacted(url: str) -> str:

@@ -32,6 +32,7 @@ from bot.store.keys import Keys
 from bot.store.locks import RedisLock
 from bot.store.ownership import OwnershipStore
 from bot.store.reminders import SendOnceLedger
+from bot.store.replication import NO_WAIT, Replication
 from bot.store.requests import RequestStore
 from handlers.notifiers.housekeeping import SlackLifecycleNotifier
 from handlers.notifiers.reminders import SlackReminderNotifier
@@ -51,14 +52,15 @@ class Stores:
     ledger: SendOnceLedger
 
 
-def build_stores(clients: Clients, keys: Keys) -> Stores:
+def build_stores(clients: Clients, keys: Keys, replication: Replication = NO_WAIT) -> Stores:
+    """`replication`: how many replicas hold a change before anyone is told about it."""
     redis = clients.redis
     return Stores(
         keys=keys,
-        requests=RequestStore(redis, keys),
-        audit=AuditLog(redis, keys),
-        ownership=OwnershipStore(redis, keys),
-        housekeeping=HousekeepingStore(redis, keys),
+        requests=RequestStore(redis, keys, replication=replication),
+        audit=AuditLog(redis, keys, replication=replication),
+        ownership=OwnershipStore(redis, keys, replication),
+        housekeeping=HousekeepingStore(redis, keys, replication=replication),
         ledger=SendOnceLedger(redis, keys),
     )
 

@@ -7,9 +7,14 @@ a stack trace later.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.runtime.redis_settings import RedisSettings
+
+S = TypeVar("S", bound=BaseSettings)
 
 DEFAULT_IONOS_API_URL = "https://api.ionos.com/containerregistries"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -19,7 +24,7 @@ class SettingsError(Exception):
     """A setting is missing or wrong; the message is one line meant for the operator."""
 
 
-class Settings(BaseSettings):
+class Settings(RedisSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
 
     slack_bot_token: SecretStr
@@ -37,9 +42,7 @@ class Settings(BaseSettings):
     ionos_rate_per_second: float | None = Field(default=None, gt=0)
     ionos_timeout_seconds: float = Field(default=10.0, gt=0)
 
-    redis_url: str = "redis://127.0.0.1:6379/0"
     regbot_policy: Path = Path("policy.yml")
-    regbot_namespace: str = Field(default="regbot", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
 
     host: str = "0.0.0.0"  # noqa: S104 - a container serves on all interfaces by design
     port: int = Field(default=3000, ge=1, le=65535)
@@ -71,8 +74,13 @@ class Settings(BaseSettings):
 
 def load_settings() -> Settings:
     """Read the environment; raise `SettingsError` with one line naming what is wrong."""
+    return load(Settings)
+
+
+def load(kind: type[S]) -> S:
+    """`kind` from the environment, or `SettingsError` with one line naming what is wrong."""
     try:
-        return Settings()
+        return kind()
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]).upper()

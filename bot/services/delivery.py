@@ -21,6 +21,7 @@ from bot.domain.clock import Clock
 from bot.domain.errors import (
     AlreadyDecided,
     NotAllowed,
+    NotReplicated,
     RegbotError,
     ServiceUnavailable,
     UnknownRequest,
@@ -137,6 +138,14 @@ class DeliveryService:
         op_id = uuid.uuid4().hex
         try:
             return await self._record(request, actor, token.id, token.name, op_id)
+        except NotReplicated:
+            # The password was shown: never "try again" (a second click would be refused as
+            # in progress). Record it again in the background; the same op id makes that once.
+            self._record_later(request, actor, token.id, token.name, op_id)
+            raise ServiceUnavailable(
+                "Your token was created and its password is shown above. regbot's database "
+                "has not confirmed the record yet; it keeps trying in the background."
+            ) from None
         except RegbotError:
             raise
         except Exception:  # noqa: BLE001 - the store is away; keep trying after this reply

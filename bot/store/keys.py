@@ -83,6 +83,11 @@ class Keys:
         """String: a lease (random holder value, PX ttl), e.g. the sweep's single-leader lock."""
         return f"{self._p}:lock:{name}"
 
+    def ionos_pace(self) -> str:
+        """String: the next free start slot of the IONOS budget all replicas share
+        (microseconds since the epoch, Redis's clock)."""
+        return f"{self._p}:ionos:pace"
+
     # caches -----------------------------------------------------------------------------
     def usergroup_members(self, group_id: str) -> str:
         return f"{self._p}:ugroup:{group_id}"

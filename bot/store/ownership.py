@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 
 from bot.store.codec import as_str, from_iso, to_iso
 from bot.store.keys import Keys
+from bot.store.replication import NO_WAIT, Replication, WaitedScript
 from bot.store.scripts import source
 
 GRACE = timedelta(days=30)  # ownership records outlive their token's expiry by this much
@@ -46,10 +47,10 @@ def _ownership(raw: dict[Any, Any]) -> TokenOwnership | None:
 
 
 class OwnershipStore:
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: Redis, keys: Keys, replication: Replication = NO_WAIT) -> None:
         self._redis = redis
         self._keys = keys
-        self._write_script = redis.register_script(source("ownership_write"))
+        self._write_script = WaitedScript(redis, source("ownership_write"), replication)
         self._owners_script = redis.register_script(source("owners_of"))
 
     async def get(self, token_id: str) -> TokenOwnership | None:

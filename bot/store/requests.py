@@ -32,6 +32,7 @@ from bot.domain.models import RequestState, TokenAsk, TokenRequest
 from bot.store.audit import AuditLog
 from bot.store.codec import as_str, ms, request_fields, request_from_hash, to_iso, to_ms
 from bot.store.keys import Keys
+from bot.store.replication import NO_WAIT, Replication
 from bot.store.scripts import audit_script, source, transition_script
 from bot.store.transitions import Stepper, Transition
 
@@ -50,18 +51,19 @@ class RequestStore:
         *,
         retention: timedelta = timedelta(days=30),
         grace: timedelta = timedelta(days=1),
+        replication: Replication = NO_WAIT,
     ) -> None:
         self._redis = redis
         self._keys = keys
         self._maxlen = audit_maxlen
         self._retention_ms = ms(retention)
         self._grace = grace
-        self._audit = AuditLog(redis, keys, maxlen=audit_maxlen)
+        self._audit = AuditLog(redis, keys, maxlen=audit_maxlen, replication=replication)
         self._stepper = Stepper(keys, audit_maxlen, self._retention_ms)
-        self._create = audit_script(redis, "request_create")
+        self._create = audit_script(redis, "request_create", replication)
         self._hset_if_exists = redis.register_script(source("hset_if_exists"))
         self._steps = {
-            step: transition_script(redis, f"request_{step}")
+            step: transition_script(redis, f"request_{step}", replication)
             for step in ("approve", "deny", "claim", "complete", "release", "expire")
         }
 
