@@ -26,7 +26,7 @@ from bot.domain.errors import NotReplicated
 
 # How long a write waits for its replicas before the person is told to try again; well
 # inside Slack's 3 s, since a modal submission is stored before its ack.
-DEFAULT_TIMEOUT_MS = 500
+DEFAULT_TIMEOUT_MS = 1000
 
 
 @dataclass(frozen=True)
