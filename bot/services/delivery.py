@@ -11,6 +11,7 @@ request can be collected again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -112,13 +113,20 @@ class DeliveryService:
             raise NotAllowed("Only the person who asked for this token can collect it.")
         if request.kind is RequestKind.EXTEND:
             raise AlreadyDecided("An extension has no token to collect: its new expiry is set.")
-        claim = await self._requests.claim(
-            request_id,
-            actor=actor,
-            at=self._clock.now(),
-            stale_after=CLAIM_STALE_AFTER,
-            op_id=uuid.uuid4().hex,
-        )
+        try:
+            claim = await self._requests.claim(
+                request_id,
+                actor=actor,
+                at=self._clock.now(),
+                stale_after=CLAIM_STALE_AFTER,
+                op_id=uuid.uuid4().hex,
+            )
+        except NotReplicated:
+            # Applied on the master but not confirmed by its replicas: nothing was created, so
+            # hand the request back at once, or the retry would find it "being collected".
+            with contextlib.suppress(Exception):
+                await self._release(request, AuditAction.CREATION_FAILED, "claim not replicated")
+            raise
         if not claim.applied or claim.request is None:
             raise refusal_error(claim.refusal, claim.request or request, actor)
         request = claim.request
