@@ -127,7 +127,7 @@ class Person:
                 flow.note("approve", "silent", f"HTTP {reply.status}")
             else:
                 outcome = await self._wait(
-                    lambda: self._collect_button(flow) or self._words_on(path)
+                    lambda path=path: self._collect_button(flow) or self._words_on(path)
                 )
                 if isinstance(outcome, SlackCall) and outcome.method != "response_url":
                     flow.told_approved = True
@@ -155,7 +155,7 @@ class Person:
                 flow.note("collect", "silent", f"HTTP {reply.status}")
             else:
                 outcome = await self._wait(
-                    lambda: self._password_shown(flow.name) or self._words_on(path)
+                    lambda path=path: self._password_shown(flow.name) or self._words_on(path)
                 )
                 if outcome is True:
                     flow.collected = True
@@ -183,16 +183,16 @@ class Person:
 
     def _approval_post(self, name: str) -> SlackCall | None:
         for call in self.slack.calls_to("chat.postMessage"):
-            if call.payload.get("channel") == APPROVALS and name in _text(call):
-                if _button(call, ActionId.APPROVE):
-                    return call
+            shown = call.payload.get("channel") == APPROVALS and name in _text(call)
+            if shown and _button(call, ActionId.APPROVE):
+                return call
         return None
 
     def _collect_button(self, flow: Flow) -> SlackCall | None:
         for call in self.slack.calls_to("chat.postMessage"):
-            if call.payload.get("channel") in (flow.requester, f"D{flow.requester}"):
-                if _button(call, ActionId.COLLECT) == flow.request_id:
-                    return call
+            to_requester = call.payload.get("channel") in (flow.requester, f"D{flow.requester}")
+            if to_requester and _button(call, ActionId.COLLECT) == flow.request_id:
+                return call
         return None
 
     def _words_on(self, path: str) -> SlackCall | None:

@@ -21,7 +21,7 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,7 +52,7 @@ SLACK_ACK = 3.0
 
 
 @pytest.fixture
-def group() -> AsyncIterator[SentinelGroup]:
+def group() -> Iterator[SentinelGroup]:
     with sentinel_group() as started:
         yield started
 

@@ -14,6 +14,7 @@ from redis.exceptions import RedisError
 
 from bot.devtools.slack import FakeSlack, serve_fake_slack
 from bot.runtime.check_config import run_checks
+from bot.runtime.check_redis import check_redis
 from bot.runtime.clients import redis_from
 from bot.runtime.redis_settings import RedisSettings
 from bot.runtime.settings import Settings, SettingsError, load_settings
@@ -61,8 +62,6 @@ async def test_check_config_names_the_master_and_its_replica(
 async def test_too_few_replicas_for_the_acknowledgement_fails_the_check(
     group: SentinelGroup,
 ) -> None:
-    from bot.runtime.check_redis import check_redis
-
     settings = sentinel_settings(group).model_copy(update={"redis_min_replicas_ack": 2})
     check = await check_redis(settings)
     assert check.status == "FAIL"
