@@ -6,6 +6,7 @@ Redis-backed budget itself (`bot.store.pace.RedisPace`) on a real Redis: callers
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 
 import pytest
@@ -67,7 +68,7 @@ async def test_replicas_drawing_from_one_redis_budget_get_slots_one_interval_apa
         # twelve callers, one budget of 10/s: slots 0.1 s apart (minus the time calls took)
         assert ordered[0] < 0.05
         assert 1.0 < ordered[-1] <= 1.1
-        gaps = [b - a for a, b in zip(ordered, ordered[1:], strict=False)]
+        gaps = [b - a for a, b in itertools.pairwise(ordered)]
         assert all(0.05 < gap <= 0.1 for gap in gaps), gaps
     # Redis gone: None (the pacer then paces alone), within the acquire timeout
     assert await paces[0].acquire() is None
