@@ -11,7 +11,6 @@ request can be collected again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -31,6 +30,7 @@ from bot.domain.models import RequestKind, TokenRequest
 from bot.domain.secrets import hidden
 from bot.ionos.errors import Conflict, IonosApiError, IonosError, IonosUnavailable
 from bot.ionos.models import Scope, Token, TokenSpec, TokenStatus
+from bot.services.background import KeepTrying
 from bot.services.catalog import RegistryCatalog
 from bot.services.ports import (
     CollectFollowUp,
@@ -86,8 +86,8 @@ class DeliveryService:
         rotations: CollectFollowUp | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self._sleep = sleep  # backoff while recording a delivery waits for Redis
-        self._background: set[asyncio.Future[None]] = set()
+        # idempotent store steps that must happen even when Redis blinked (backoff: `sleep`)
+        self._later = KeepTrying(sleep, attempts=RECORD_ATTEMPTS)
         self._ownership = ownership
         self._rotations = rotations  # offers "I've switched" once a rotated token is delivered
         self._requests = requests
@@ -113,19 +113,27 @@ class DeliveryService:
             raise NotAllowed("Only the person who asked for this token can collect it.")
         if request.kind is RequestKind.EXTEND:
             raise AlreadyDecided("An extension has no token to collect: its new expiry is set.")
+        claim_op = uuid.uuid4().hex
         try:
             claim = await self._requests.claim(
                 request_id,
                 actor=actor,
                 at=self._clock.now(),
                 stale_after=CLAIM_STALE_AFTER,
-                op_id=uuid.uuid4().hex,
+                op_id=claim_op,
             )
-        except NotReplicated:
-            # Applied on the master but not confirmed by its replicas: nothing was created, so
-            # hand the request back at once, or the retry would find it "being collected".
-            with contextlib.suppress(Exception):
-                await self._release(request, AuditAction.CREATION_FAILED, "claim not replicated")
+        except Exception:
+            # The claim may have been made with its answer lost (a broken connection, a Redis
+            # failover) or not confirmed by the replicas. Nothing was created: undo exactly
+            # that claim as soon as Redis answers, or the retry would be told "being collected"
+            # until the claim goes stale.
+            asked = request
+            self._later.run(
+                lambda: self._unclaim(asked, claim_op),
+                done="a claim with a lost answer undone",
+                gave_up="a claim with a lost answer NOT undone: it goes stale in time",
+                request=asked,
+            )
             raise
         if not claim.applied or claim.request is None:
             raise refusal_error(claim.refusal, claim.request or request, actor)
@@ -188,26 +196,23 @@ class DeliveryService:
     ) -> None:
         """The password was shown: the delivery must not be forgotten because Redis blinked.
         Keep trying in the background (bounded), holding ids only — never the password."""
+        self._later.run(
+            lambda: self._record(request, actor, token_id, token_name, op_id),
+            done="delivery recorded late",
+            gave_up="delivery NOT recorded: token exists, request stays collecting",
+            request=request,
+            token_id=token_id,
+        )
 
-        async def keep_trying() -> None:
-            delay = 0.25
-            for _ in range(RECORD_ATTEMPTS):
-                await self._sleep(delay)
-                delay = min(delay * 2, 5.0)
-                try:
-                    await self._record(request, actor, token_id, token_name, op_id)
-                except Exception:  # noqa: BLE001, S112 - still away: try again later
-                    continue
-                log.info("delivery recorded late", extra={"request_id": request.id})
-                return
-            log.error(
-                "delivery NOT recorded: token exists, request stays collecting",
-                extra={"request_id": request.id, "token_id": token_id},
-            )
-
-        task = asyncio.ensure_future(keep_trying())
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+    async def _unclaim(self, request: TokenRequest, claim_op: str) -> None:
+        await self._requests.unclaim(
+            request.id,
+            claim_op=claim_op,
+            actor=request.requester,
+            at=self._clock.now(),
+            detail="the claim's answer was lost or not replicated; nothing was created",
+            op_id=f"unclaim-{claim_op}",  # the same on every try: undone once
+        )
 
     async def _create(self, request: TokenRequest) -> Token:
         registry_id = request.ask.registry_id

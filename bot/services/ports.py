@@ -177,6 +177,9 @@ class RequestRepository(Protocol):
         detail: str,
         op_id: str,
     ) -> Transitioned: ...
+    async def unclaim(
+        self, request_id: str, *, claim_op: str, actor: str, at: datetime, detail: str, op_id: str
+    ) -> Transitioned: ...
     async def expire(
         self, request_id: str, *, at: datetime, reason: str, op_id: str
     ) -> Transitioned: ...

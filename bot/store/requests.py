@@ -64,7 +64,7 @@ class RequestStore:
         self._hset_if_exists = redis.register_script(source("hset_if_exists"))
         self._steps = {
             step: transition_script(redis, f"request_{step}", replication)
-            for step in ("approve", "deny", "claim", "complete", "release", "expire")
+            for step in ("approve", "deny", "claim", "unclaim", "complete", "release", "expire")
         }
 
     # creating and reading -------------------------------------------------------------------
@@ -184,6 +184,13 @@ class RequestStore:
     ) -> Transition:
         """approved -> collecting, by the requester; a claim older than `stale_after` is redone."""
         return await self._step("claim", request_id, actor, at, op_id, to_iso(at - stale_after))
+
+    async def unclaim(
+        self, request_id: str, *, claim_op: str, actor: str, at: datetime, detail: str, op_id: str
+    ) -> Transition:
+        """collecting -> approved, only if the claim is still the one made with `claim_op` (its
+        caller lost the answer); otherwise nothing changes."""
+        return await self._step("unclaim", request_id, actor, at, op_id, claim_op, detail)
 
     async def complete(
         self,

@@ -231,6 +231,10 @@ async def _check(
         else:  # answered in words: nothing half-done is left behind
             assert request.state is not RequestState.COLLECTING, flow.name
 
+    # -- the switch was answered in words, among them the replicas' "did not confirm" ------
+    words = [e[3] for f in flows for e in f.events if e[2] == "words"]
+    assert any("did not confirm that change in time" in w for w in words), words[:5]
+
     # -- acks: under 3 s outside the failover window ----------------------------------------
     recovered = _first_success_after(flows, report.killed_at)
     window = (report.killed_at, recovered)

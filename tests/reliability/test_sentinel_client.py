@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from redis.exceptions import RedisError
 
 from bot.devtools.slack import FakeSlack, serve_fake_slack
@@ -66,6 +67,16 @@ async def test_too_few_replicas_for_the_acknowledgement_fails_the_check(
     check = await check_redis(settings)
     assert check.status == "FAIL"
     assert "REDIS_MIN_REPLICAS_ACK=2 needs 2 online" in check.line
+
+
+async def test_a_wrong_password_fails_the_check_without_showing_it(group: SentinelGroup) -> None:
+    settings = sentinel_settings(group).model_copy(
+        update={"redis_password": SecretStr("s3cret-redis-pass")}
+    )
+    check = await check_redis(settings)
+    assert check.status == "FAIL"
+    assert check.line.startswith(f"FAIL redis: cannot use master {MASTER_NAME} via sentinels ")
+    assert "s3cret" not in check.line
 
 
 def test_wrong_combinations_fail_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:

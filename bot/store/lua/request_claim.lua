@@ -13,7 +13,7 @@ if STATE == 'collecting' then
   end
   detail = 're-claimed: the claim made at ' .. since .. ' was abandoned'
 end
-redis.call('HSET', REQ, 'state', 'collecting', 'claimed_at', AT)
+redis.call('HSET', REQ, 'state', 'collecting', 'claimed_at', AT, 'claim_op', OP)
 keep_for_retention()
 audit('claimed', 'ok', detail)
 return finish(true, '', '')
