@@ -138,7 +138,8 @@ class DeliveryService:
         if not claim.applied or claim.request is None:
             raise refusal_error(claim.refusal, claim.request or request, actor)
         request = claim.request
-        channel = request.requester_channel
+        # Unknown when Redis failed between the DM and recording it (announce): ask Slack.
+        channel = request.requester_channel or await self._dm_of(request.requester)
         if channel is None:
             await self._release(request, AuditAction.DELIVERY_FAILED, "no DM channel known")
             raise ServiceUnavailable("I could not find our DM to show you the password.")
@@ -213,6 +214,13 @@ class DeliveryService:
             detail="the claim's answer was lost or not replicated; nothing was created",
             op_id=f"unclaim-{claim_op}",  # the same on every try: undone once
         )
+
+    async def _dm_of(self, user_id: str) -> str | None:
+        try:
+            return await self._notifier.open_dm(user_id)
+        except Exception:  # noqa: BLE001 - Slack away too: answered below, in words
+            log.warning("could not open the requester's DM", extra={"user": user_id})
+            return None
 
     async def _create(self, request: TokenRequest) -> Token:
         registry_id = request.ask.registry_id

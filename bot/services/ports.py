@@ -78,6 +78,10 @@ class Notifier(Protocol):
         channel's id."""
         ...
 
+    async def open_dm(self, user_id: str) -> str:
+        """The id of the bot's DM with `user_id` (opened if need be)."""
+        ...
+
     async def deliver_credentials(
         self, user_id: str, channel: str, credentials: DeliveredCredentials
     ) -> bool:

@@ -24,9 +24,10 @@ from redis.asyncio import Redis
 
 from bot.domain.errors import NotReplicated
 
-# How long a write waits for its replicas before the person is told to try again; well
-# inside Slack's 3 s, since a modal submission is stored before its ack.
-DEFAULT_TIMEOUT_MS = 1000
+# How long a write waits for its replicas before the person is told to try again: well inside
+# Slack's 3 s (a modal submission is stored before its ack) and below the client's 1 s socket
+# timeout (`bot.runtime.clients.redis_from`), or WAIT's own answer would be read as a timeout.
+DEFAULT_TIMEOUT_MS = 500
 
 
 @dataclass(frozen=True)

@@ -248,7 +248,12 @@ async def _check(
                 "flows": len(flows),
                 "completed": sum(f.collected for f in flows),
                 "answered_in_words": sum(bool(f.answered) for f in flows),
-                "words_during_failover": sum(1 for f in flows for e in f.events if e[2] == "words"),
+                "words_during_failover": len(words),
+                "not_confirmed_words": sum("did not confirm" in w for w in words),
+                "unreachable_words": sum("unreachable" in w for w in words),
+                "other_words": Counter(
+                    w[:120] for w in words if "did not confirm" not in w and "unreachable" not in w
+                ),
                 "sentinels_promoted_after_s": round(report.promoted_at - report.killed_at, 2),
                 "replica_back_after_s": round(report.replica_back_at - report.killed_at, 2),
                 "window_s": round(recovered - report.killed_at, 2),
