@@ -11,7 +11,7 @@ from typing import Any
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
-from redis.backoff import ExponentialWithJitterBackoff
+from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -62,6 +62,9 @@ def redis_from(settings: RedisSettings, *, socket_timeout: float = 1.0) -> Redis
             sentinel_kwargs={
                 "socket_timeout": 0.5,
                 "socket_connect_timeout": 0.5,
+                # no retries per sentinel: discovery asks the next one (redis-py's default
+                # retries with backoff made 25 s of a sweep over dead sentinels)
+                "retry": Retry(NoBackoff(), 0),
                 "password": sentinel_password.get_secret_value() if sentinel_password else None,
             },
             **common,
