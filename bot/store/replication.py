@@ -12,7 +12,13 @@ retry after a write that did survive changes nothing, and one after a write that
 applies it once.
 
 ``WAIT`` is not strong consistency (the write stays on the master when it times out); it
-makes "told" imply "on a replica", which is what a failover needs.
+makes "told" imply "on a replica", which is what a failover needs. One gap, knowingly left:
+a call that writes nothing — a replay of an op id already applied, a quiet refusal such as a
+double click — makes ``WAIT`` answer for this connection's earlier writes only, so a replay on
+a fresh connection is confirmed at once even if the first call's write (made on another
+connection) is still on its way to the replica. A person's own retry is a new op id and, when
+it is refused, writes an audit entry, which ``WAIT`` then covers together with everything
+before it in the replication stream.
 """
 
 from __future__ import annotations
