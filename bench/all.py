@@ -9,12 +9,13 @@ import argparse
 import time
 from collections.abc import Callable
 
-from bench import ack_latency, flows, sweep
+from bench import ack_latency, flows, redis_memory, sweep
 
 BENCHMARKS: list[tuple[str, Callable[[list[str]], int]]] = [
     ("ack latency under load", ack_latency.main),
     ("expiry sweep", sweep.main),
     ("full flows", flows.main),
+    ("redis memory per request and token", redis_memory.main),
 ]
 
 

@@ -1,7 +1,9 @@
 """Errors handled in one place: after `ack()`, nothing may escape a listener.
 
 Known errors become plain words for the person who clicked; unknown ones are logged and
-the person is told it failed on our side. (An exception escaping a Bolt listener within
+the person is told it failed on our side. A change Redis's replicas did not confirm in time
+(`NotReplicated`, `REDIS_MIN_REPLICAS_ACK`) carries its own words — try again, it never applies
+twice — and is logged as a warning. (An exception escaping a Bolt listener within
 milliseconds of its ack makes Bolt answer 404 after 3 s — see docs/ — so every listener's
 post-ack work runs inside `reporting`.)
 """
@@ -15,7 +17,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.errors import RegbotError, ServiceUnavailable
+from bot.domain.errors import NotReplicated, RegbotError, ServiceUnavailable
 from bot.ionos.errors import IonosError
 from bot.services.words import ionos_failure
 from handlers.views.tokens import error_message
@@ -43,7 +45,9 @@ async def reporting(reply: Reply, *, what: str) -> AsyncIterator[None]:
     try:
         yield
     except Exception as error:
-        if isinstance(error, ServiceUnavailable | IonosError | SlackApiError):
+        if isinstance(error, NotReplicated):  # worded by the store; the operator should know
+            log.warning("change not confirmed by Redis replicas", extra={"what": what})
+        elif isinstance(error, ServiceUnavailable | IonosError | SlackApiError):
             cause = error.__cause__ or error
             log.warning("dependency failed", extra={"what": what, "error": repr(cause)})
         elif isinstance(error, RegbotError):

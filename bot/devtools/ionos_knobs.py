@@ -56,6 +56,7 @@ class RecordedRequest:
     status: int
     headers: dict[str, str]
     dropped: bool = False  # the operation ran but the answer was never sent
+    at: float = field(default_factory=time.time, compare=False)  # when recorded (epoch s)
 
 
 @dataclass

@@ -32,6 +32,7 @@ class RedisServer:
     directory: Path
     process: subprocess.Popen[bytes] | None = None
     binary: str | None = None  # default: `redis-server` on PATH
+    extra: tuple[str, ...] = ()  # more arguments, e.g. ("--replicaof", "127.0.0.1", "6379")
 
     @property
     def url(self) -> str:
@@ -62,6 +63,7 @@ class RedisServer:
                 "yes",
                 "--loglevel",
                 "warning",
+                *self.extra,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

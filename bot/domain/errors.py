@@ -14,7 +14,8 @@ RegbotError                 base; ``user_message`` is what the person is told
 ├── ChangedMeanwhile        another approver narrowed the request since this one read it
 └── ServiceUnavailable      Redis or the IONOS API is away; try again
     ├── StoreUnavailable    Redis (regbot's database) failed; nothing was changed
-    └── CouldNotVerify      Slack could not say whether someone approves (refused, audited)
+    ├── CouldNotVerify      Slack could not say whether someone approves (refused, audited)
+    └── NotReplicated       a change was not confirmed by Redis replicas in time; try again
 """
 
 from __future__ import annotations
@@ -106,6 +107,11 @@ class StoreUnavailable(ServiceUnavailable):
 
     def __init__(self, user_message: str = STORE_DOWN) -> None:
         super().__init__(user_message)
+
+
+class NotReplicated(ServiceUnavailable):
+    """The write reached the Redis master but not `REDIS_MIN_REPLICAS_ACK` replicas in time:
+    a failover now could lose it, so the person is not told it happened (and tries again)."""
 
 
 class InvalidForm(RegbotError):

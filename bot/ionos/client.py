@@ -33,7 +33,7 @@ from bot.ionos.models import (
     TokensPage,
     TokenSpec,
 )
-from bot.ionos.pacing import Pacer
+from bot.ionos.pacing import Pacer, SharedPace
 from bot.ionos.requester import Observer, Requester, parse
 from bot.ionos.retry import RetryPolicy
 
@@ -56,11 +56,13 @@ class IonosClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         observe: Observer | None = None,
+        shared_pace: SharedPace | None = None,
     ) -> None:
         """``timeout`` bounds one attempt (httpx connect/read/write and a total around it);
         ``retry.deadline`` bounds a whole call. ``sleep`` and ``clock`` serve backoff and
         pacing, so tests can record waits instead of waiting. ``observe(method, status,
-        seconds)`` is called after every HTTP attempt (status None: no answer) — for metrics."""
+        seconds)`` is called after every HTTP attempt (status None: no answer) — for metrics.
+        ``shared_pace`` shares ``rate_per_second`` with other replicas (`bot.ionos.pacing`)."""
         self._requester = Requester(
             base_url or DEFAULT_BASE_URL,
             auth,
@@ -73,6 +75,7 @@ class IonosClient:
             sleep=sleep,
             clock=clock,
             observe=observe,
+            shared_pace=shared_pace,
         )
 
     @property

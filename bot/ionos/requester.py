@@ -36,7 +36,7 @@ from bot.ionos.errors import (
     error_for_status,
     messages_from_body,
 )
-from bot.ionos.pacing import Pacer
+from bot.ionos.pacing import Pacer, SharedPace
 from bot.ionos.retry import RetryPolicy, is_retryable, parse_retry_after
 
 log = logging.getLogger("bot.ionos")
@@ -61,6 +61,7 @@ class Requester:
         sleep: Sleep,
         clock: Callable[[], float],
         observe: Observer | None = None,
+        shared_pace: SharedPace | None = None,
     ) -> None:
         if max_in_flight < 1:
             raise ValueError("max_in_flight must be at least 1")
@@ -87,7 +88,11 @@ class Requester:
         self._clock = clock
         self._observe = observe
         self._rng = random.Random()  # noqa: S311 - jitter, not a secret
-        self.pacer = Pacer(rate_per_second, sleep=sleep, clock=clock) if rate_per_second else None
+        self.pacer = (
+            Pacer(rate_per_second, sleep=sleep, clock=clock, acquire=shared_pace)
+            if rate_per_second
+            else None
+        )
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -1,8 +1,10 @@
 """``regbot audit export`` and ``regbot audit verify``: the audit trail from the command line.
 
-They need only ``REDIS_URL`` (default ``redis://127.0.0.1:6379/0``) and ``REGBOT_NAMESPACE``
-(default ``regbot``), read through `bot.runtime.settings.load_store_settings`. Exit codes: 0
-fine, 1 the chain is broken, 2 Redis unreachable or a bad argument.
+Entry points, so they read the environment themselves — only Redis's settings
+(`bot.runtime.redis_settings`: ``REDIS_URL`` or ``REDIS_SENTINELS`` + ``REDIS_SENTINEL_MASTER``,
+``REDIS_PASSWORD``…) and ``REGBOT_NAMESPACE`` — and build their client with the bot's own
+`redis_from`. Exit codes: 0 fine, 1 the chain is broken, 2 Redis unreachable, a bad setting or
+a bad argument.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from bot.domain.errors import StoreUnavailable
-from bot.runtime.settings import SettingsError, load_store_settings
+from bot.runtime.clients import redis_from
+from bot.runtime.redis_settings import RedisSettings
+from bot.runtime.settings import SettingsError, load
 from bot.store.audit import AuditEntry, AuditLog
 from bot.store.keys import Keys
 
@@ -91,26 +93,30 @@ async def _with_log(run: Callable[[AuditLog], Awaitable[int]]) -> int:
 
 
 async def with_redis(run: Callable[[Redis, Keys], Awaitable[int]]) -> int:
-    """Run a command on the Redis of ``REDIS_URL`` and the ``REGBOT_NAMESPACE`` keys (also
-    ``regbot review report``): an unreachable Redis is one line on stderr and exit code 2."""
+    """Run a command on regbot's Redis (``REDIS_URL``, or Sentinel) and the
+    ``REGBOT_NAMESPACE`` keys (also ``regbot review report``): a bad setting or an unreachable
+    Redis is one line on stderr and exit code 2."""
     try:
-        settings = load_store_settings()
+        settings = load(RedisSettings)
     except SettingsError as exc:
         print(f"regbot: {exc}", file=sys.stderr)
         return 2
-    url = settings.redis_url
     keys = Keys(namespace=settings.regbot_namespace)
-    redis = Redis.from_url(
-        url, decode_responses=True, socket_connect_timeout=5, retry=Retry(NoBackoff(), 1)
-    )
+    redis = redis_from(settings, socket_timeout=5.0)
     try:
         return await run(redis, keys)
     except (StoreUnavailable, RedisError) as exc:
         cause = exc.__cause__ or exc
-        print(f"regbot: cannot reach Redis at {_redacted(url)}: {cause}", file=sys.stderr)
+        print(f"regbot: cannot reach Redis at {_where(settings)}: {cause}", file=sys.stderr)
         return 2
     finally:
         await redis.aclose()
+
+
+def _where(settings: RedisSettings) -> str:
+    if settings.uses_sentinel:
+        return f"master {settings.redis_sentinel_master} (sentinels {settings.redis_sentinels})"
+    return _redacted(settings.redis_url)
 
 
 def _redacted(url: str) -> str:

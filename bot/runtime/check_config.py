@@ -6,6 +6,7 @@
     ok   ionos: 2 registries visible at https://api.ionos.com/containerregistries
     FAIL ionos: 401 Unauthorized (check IONOS_TOKEN, or IONOS_USERNAME and IONOS_PASSWORD)
     warn redis: PONG, appendonly=no ... (why it matters)
+    ok   redis: master 10.0.0.5:6379 (from 3 sentinels), 1 replica online (10.0.0.6:6379) ...
 
 Exit status: 0 when every required check passed (warnings allowed), 1 when one failed,
 2 when the settings themselves are wrong (then nothing else can be checked). Every check is
@@ -17,27 +18,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Awaitable
-from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Literal
-from urllib.parse import urlsplit
 
 import aiohttp
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.ionos.errors import IonosApiError, IonosError
 from bot.ionos.retry import RetryPolicy
 from bot.policy.model import Policy, PolicyError
+from bot.runtime.check_redis import Check, check_redis
 from bot.runtime.clients import ionos_client, slack_client
 from bot.runtime.policy_access import policy_file_problem
 from bot.runtime.settings import Settings, SettingsError, load_settings
 from bot.services.explain import summary
 
 CHECK_TIMEOUT = 10.0
-Status = Literal["ok", "warn", "FAIL"]
 
 _SLACK_HINTS = {
     "invalid_auth": "check SLACK_BOT_TOKEN",
@@ -49,25 +45,6 @@ _IONOS_HINTS = {
     401: "check IONOS_TOKEN, or IONOS_USERNAME and IONOS_PASSWORD",
     403: "the credentials may not read Container Registries",
 }
-NO_PERSISTENCE = (
-    "a Redis restart loses every pending request, who owns which token and the audit trail "
-    "(set appendonly yes)"
-)
-SNAPSHOTS_ONLY = (
-    "a crash loses the requests, ownership records and audit entries written since the last "
-    "snapshot (set appendonly yes)"
-)
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    status: Status
-    detail: str
-
-    @property
-    def line(self) -> str:
-        return f"{self.status:<4} {self.name}: {self.detail}"
 
 
 def check_config_command(args: argparse.Namespace) -> int:
@@ -100,7 +77,7 @@ async def run_checks(settings: Settings) -> list[Check]:
     probes = [
         _bounded("slack", check_slack(settings)),
         _bounded("ionos", check_ionos(settings)),
-        _bounded("redis", check_redis(settings.redis_url)),
+        _bounded("redis", check_redis(settings)),
     ]
     if settings.slack_app_token is not None:
         app_token = settings.slack_app_token.get_secret_value()
@@ -195,33 +172,3 @@ async def check_ionos(settings: Settings) -> Check:
     count = len(page.items or [])
     more = "+" if page.pagination is not None and page.pagination.token else ""
     return Check("ionos", "ok", f"{count}{more} registries visible at {settings.ionos_api_url}")
-
-
-def _where(url: str) -> str:
-    """host:port/db of a Redis URL, never its password."""
-    parts = urlsplit(url)
-    return f"{parts.hostname}:{parts.port or 6379}{parts.path or '/0'}"
-
-
-async def check_redis(url: str) -> Check:
-    client = Redis.from_url(url, decode_responses=True, socket_timeout=3, socket_connect_timeout=3)
-    try:
-        pong = await client.ping()
-        persistence = await client.info("persistence")
-        try:
-            config = await client.config_get("appendfsync", "save")
-        except RedisError:  # managed services often rename or forbid CONFIG
-            config = {}
-    except (RedisError, OSError) as exc:
-        return Check("redis", "FAIL", f"cannot use {_where(url)} ({type(exc).__name__})")
-    finally:
-        await client.aclose()
-    said = "PONG" if pong else "no PONG"
-    if int(persistence.get("aof_enabled", 0)) == 1:
-        fsync = f" (appendfsync {config['appendfsync']})" if config.get("appendfsync") else ""
-        return Check("redis", "ok", f"{said}, appendonly=yes{fsync}")
-    if snapshots := config.get("save"):
-        return Check(
-            "redis", "warn", f"{said}, appendonly=no, RDB snapshots ({snapshots}): {SNAPSHOTS_ONLY}"
-        )
-    return Check("redis", "warn", f"{said}, appendonly=no, no snapshots: {NO_PERSISTENCE}")

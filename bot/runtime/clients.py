@@ -6,10 +6,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialWithJitterBackoff
+from redis.asyncio.sentinel import Sentinel
+from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -20,7 +22,10 @@ from bot.ionos.auth import auth_from
 from bot.ionos.client import IonosClient
 from bot.ionos.retry import RetryPolicy
 from bot.runtime.metrics import Metrics
+from bot.runtime.redis_settings import RedisSettings
 from bot.runtime.settings import Settings
+from bot.store.keys import Keys
+from bot.store.pace import RedisPace
 
 
 @dataclass(frozen=True)
@@ -32,19 +37,49 @@ class Clients:
     ionos: IonosClient
 
 
-def redis_from(url: str) -> Redis:
-    """A pool that waits for a free connection instead of failing under bursts, with short
-    timeouts and few retries so a Redis outage is reported within Slack's 3 seconds."""
+def redis_from(settings: RedisSettings, *, socket_timeout: float = 1.0) -> Redis:
+    """The one Redis client of a process: short timeouts and few retries, so an outage is
+    reported within Slack's 3 seconds.
+
+    Behind Sentinel (`REDIS_SENTINELS`), redis-py's own `Sentinel.master_for`: every new
+    connection asks the sentinels where the master is, and a connection to a master that
+    was demoted is dropped (`ReadOnlyError` becomes a `ConnectionError`), so after a failover
+    the next commands reach the new master without a restart. Otherwise `REDIS_URL`, a
+    pool that waits for a free connection instead of failing under bursts.
+    """
+    password = settings.redis_password.get_secret_value() if settings.redis_password else None
+    common: dict[str, Any] = {
+        "decode_responses": True,
+        "socket_timeout": socket_timeout,
+        "socket_connect_timeout": 1.0,
+        "retry": Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.3), retries=2),
+    }
+    if password is not None:
+        common["password"] = password
+    if settings.uses_sentinel:
+        sentinel_password = settings.redis_sentinel_password
+        sentinel = Sentinel(  # type: ignore[no-untyped-call]  # redis-py leaves it untyped
+            settings.sentinels,
+            sentinel_kwargs={
+                "socket_timeout": 0.5,
+                "socket_connect_timeout": 0.5,
+                # no retries per sentinel: discovery asks the next one (redis-py's default
+                # retries with backoff made 25 s of a sweep over dead sentinels)
+                "retry": Retry(NoBackoff(), 0),
+                "password": sentinel_password.get_secret_value() if sentinel_password else None,
+            },
+            **common,
+        )
+        # SentinelConnectionPool opens a connection per concurrent command, unbounded
+        master: Redis = sentinel.master_for(settings.redis_sentinel_master or "", redis_class=Redis)
+        return master
     pool = BlockingConnectionPool.from_url(
-        url,
+        settings.redis_url,
         max_connections=64,
         # waiting for a free connection under a burst is normal; the pre-ack paths are
         # bounded on their own (handlers/listeners/submissions.py), so this can be generous
         timeout=5.0,
-        decode_responses=True,
-        socket_timeout=1.0,
-        socket_connect_timeout=1.0,
-        retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.3), retries=2),
+        **common,
     )
     return Redis(connection_pool=pool)
 
@@ -68,11 +103,18 @@ def slack_client(settings: Settings, *, retries: bool = True, timeout: int = 30)
 def ionos_client(
     settings: Settings,
     metrics: Metrics | None = None,
+    redis: Redis | None = None,
     *,
     timeout: float | None = None,
     retry: RetryPolicy | None = None,
 ) -> IonosClient:
-    """The bot's client; `regbot check-config` asks for a short timeout and no retries."""
+    """With `redis`, ``IONOS_RATE_PER_SECOND`` is one budget for all replicas (`RedisPace`);
+    the in-flight bound (``IONOS_MAX_IN_FLIGHT``) stays per process. `regbot check-config`
+    asks for a short timeout and no retries."""
+    rate = settings.ionos_rate_per_second
+    shared = None
+    if rate is not None and redis is not None:
+        shared = RedisPace(redis, Keys(namespace=settings.regbot_namespace), rate).acquire
     return IonosClient(
         settings.ionos_api_url,
         auth_from(settings.ionos_token, settings.ionos_username, settings.ionos_password),
@@ -82,13 +124,14 @@ def ionos_client(
         rate_per_second=settings.ionos_rate_per_second,
         retry=retry or RetryPolicy(),
         observe=metrics.observe_ionos if metrics else None,
+        shared_pace=shared,
     )
 
 
 @contextlib.asynccontextmanager
 async def open_clients(settings: Settings, metrics: Metrics) -> AsyncIterator[Clients]:
-    redis = redis_from(settings.redis_url)
-    ionos = ionos_client(settings, metrics)
+    redis = redis_from(settings)
+    ionos = ionos_client(settings, metrics, redis)
     try:
         yield Clients(
             redis=redis,

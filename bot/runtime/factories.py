@@ -47,6 +47,7 @@ from bot.store.locks import RedisLock
 from bot.store.owner_care import OwnerCareStore
 from bot.store.ownership import OwnershipStore
 from bot.store.reminders import SendOnceLedger
+from bot.store.replication import NO_WAIT, Replication
 from bot.store.requests import RequestStore
 from bot.store.reviews import ReviewStore
 from bot.store.rules import RulesStore
@@ -87,19 +88,20 @@ class Stores:
     owner_care: OwnerCareStore
 
 
-def build_stores(clients: Clients, keys: Keys) -> Stores:
+def build_stores(clients: Clients, keys: Keys, replication: Replication = NO_WAIT) -> Stores:
+    """`replication`: how many replicas hold a change before anyone is told about it."""
     redis = clients.redis
-    requests = RequestStore(redis, keys)
+    requests = RequestStore(redis, keys, replication=replication)
     return Stores(
         keys=keys,
         requests=requests,
-        rules=RulesStore(redis, keys, requests),
-        audit=AuditLog(redis, keys),
-        ownership=OwnershipStore(redis, keys),
-        housekeeping=HousekeepingStore(redis, keys),
+        rules=RulesStore(redis, keys, requests, replication=replication),
+        audit=AuditLog(redis, keys, replication=replication),
+        ownership=OwnershipStore(redis, keys, replication),
+        housekeeping=HousekeepingStore(redis, keys, replication=replication),
         ledger=SendOnceLedger(redis, keys),
         home=HomeViewers(redis, keys),
-        reviews=ReviewStore(redis, keys),
+        reviews=ReviewStore(redis, keys, replication=replication),
         owner_care=OwnerCareStore(redis, keys),
     )
 

@@ -12,7 +12,9 @@ from typing import TypeVar
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-S = TypeVar("S", bound="StoreSettings")
+from bot.runtime.redis_settings import RedisSettings
+
+S = TypeVar("S", bound=BaseSettings)
 
 DEFAULT_IONOS_API_URL = "https://api.ionos.com/containerregistries"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -22,16 +24,9 @@ class SettingsError(Exception):
     """A setting is missing or wrong; the message is one line meant for the operator."""
 
 
-class StoreSettings(BaseSettings):
-    """What the commands that touch only Redis need (`regbot audit ...`)."""
-
+class Settings(RedisSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
 
-    redis_url: str = "redis://127.0.0.1:6379/0"
-    regbot_namespace: str = Field(default="regbot", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
-
-
-class Settings(StoreSettings):
     slack_bot_token: SecretStr
     slack_signing_secret: SecretStr
     slack_app_token: SecretStr | None = None
@@ -79,14 +74,11 @@ class Settings(StoreSettings):
 
 def load_settings() -> Settings:
     """Read the environment; raise `SettingsError` with one line naming what is wrong."""
-    return _load(Settings)
+    return load(Settings)
 
 
-def load_store_settings() -> StoreSettings:
-    return _load(StoreSettings)
-
-
-def _load(kind: type[S]) -> S:
+def load(kind: type[S]) -> S:
+    """`kind` from the environment, or `SettingsError` with one line naming what is wrong."""
     try:
         return kind()
     except ValidationError as exc:

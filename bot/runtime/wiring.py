@@ -40,6 +40,7 @@ from bot.runtime.settings import Settings, SettingsError, load_settings
 from bot.runtime.web import HealthCheck, make_web_app
 from bot.services.reminders import ReminderService
 from bot.store.keys import Keys
+from bot.store.replication import Replication
 from handlers.app import build_bolt_app
 from handlers.services import Services
 
@@ -76,7 +77,7 @@ async def assemble(
     metrics = metrics or Metrics()
     keys = Keys(namespace=settings.regbot_namespace)
     async with open_clients(settings, metrics) as clients:
-        stores = build_stores(clients, keys)
+        stores = build_stores(clients, keys, Replication(replicas=settings.replicas_ack))
         services = build_services(settings, policy, clients, stores, clock, metrics)
         reminders = build_reminders(
             settings,

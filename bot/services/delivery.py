@@ -22,6 +22,7 @@ from bot.domain.clock import Clock
 from bot.domain.errors import (
     AlreadyDecided,
     NotAllowed,
+    NotReplicated,
     ServiceUnavailable,
     StoreUnavailable,
     UnknownRequest,
@@ -30,6 +31,7 @@ from bot.domain.models import RequestKind, TokenRequest
 from bot.domain.secrets import hidden
 from bot.ionos.errors import Conflict, IonosApiError, IonosError, IonosUnavailable, NotFound
 from bot.ionos.models import Scope, Token, TokenSpec, TokenStatus
+from bot.services.background import KeepTrying
 from bot.services.catalog import RegistryCatalog
 from bot.services.orphans import LostCreates
 from bot.services.ports import (
@@ -82,8 +84,8 @@ class DeliveryService:
     ) -> None:
         self._audit = audit
         self._lost = lost  # finds and deletes this request's lost create, never another token
-        self._sleep = sleep  # backoff while recording a delivery waits for Redis
-        self._background: set[asyncio.Future[None]] = set()
+        # idempotent store steps that must happen even when Redis blinked (backoff: `sleep`)
+        self._later = KeepTrying(sleep, attempts=RECORD_ATTEMPTS)
         self._ownership = ownership
         self._rotations = rotations  # offers "I've switched" once a rotated token is delivered
         self._requests = requests
@@ -109,17 +111,33 @@ class DeliveryService:
             raise NotAllowed("Only the person who asked for this token can collect it.")
         if request.kind is RequestKind.EXTEND:
             raise AlreadyDecided("An extension has no token to collect: its new expiry is set.")
-        claim = await self._requests.claim(
-            request_id,
-            actor=actor,
-            at=self._clock.now(),
-            stale_after=CLAIM_STALE_AFTER,
-            op_id=uuid.uuid4().hex,
-        )
+        claim_op = uuid.uuid4().hex
+        try:
+            claim = await self._requests.claim(
+                request_id,
+                actor=actor,
+                at=self._clock.now(),
+                stale_after=CLAIM_STALE_AFTER,
+                op_id=claim_op,
+            )
+        except Exception:
+            # The claim may have been made with its answer lost (a broken connection, a Redis
+            # failover) or not confirmed by the replicas. Nothing was created: undo exactly
+            # that claim as soon as Redis answers, or the retry would be told "being collected"
+            # until the claim goes stale.
+            asked = request
+            self._later.run(
+                lambda: self._unclaim(asked, claim_op),
+                done="a claim with a lost answer undone",
+                gave_up="a claim with a lost answer NOT undone: it goes stale in time",
+                request=asked,
+            )
+            raise
         if not claim.applied or claim.request is None:
             raise refusal_error(claim.refusal, claim.request or request, actor)
         request = claim.request
-        channel = request.requester_channel
+        # Unknown when Redis failed between the DM and recording it (announce): ask Slack.
+        channel = request.requester_channel or await self._dm_of(request.requester)
         if channel is None:
             await self._release(request, AuditAction.DELIVERY_FAILED, "no DM channel known")
             raise ServiceUnavailable("I could not find our DM to show you the password.")
@@ -135,6 +153,14 @@ class DeliveryService:
         op_id = uuid.uuid4().hex
         try:
             return await self._record(request, actor, token.id, token.name, op_id)
+        except NotReplicated:
+            # The password was shown: never "try again" (a second click would be refused as
+            # in progress). Record it again in the background; the same op id makes that once.
+            self._record_later(request, actor, token.id, token.name, op_id)
+            raise ServiceUnavailable(
+                "Your token was created and its password is shown above. regbot's database "
+                "has not confirmed the record yet; it keeps trying in the background."
+            ) from None
         except StoreUnavailable:  # the password is out: keep trying after this reply
             self._record_later(request, actor, token.id, token.name, op_id)
             raise ServiceUnavailable(
@@ -167,26 +193,30 @@ class DeliveryService:
     ) -> None:
         """The password was shown: the delivery must not be forgotten because Redis blinked.
         Keep trying in the background (bounded), holding ids only — never the password."""
+        self._later.run(
+            lambda: self._record(request, actor, token_id, token_name, op_id),
+            done="delivery recorded late",
+            gave_up="delivery NOT recorded: token exists, request stays collecting",
+            request=request,
+            token_id=token_id,
+        )
 
-        async def keep_trying() -> None:
-            delay = 0.25
-            for _ in range(RECORD_ATTEMPTS):
-                await self._sleep(delay)
-                delay = min(delay * 2, 5.0)
-                try:
-                    await self._record(request, actor, token_id, token_name, op_id)
-                except Exception:  # noqa: BLE001, S112 - still away: try again later
-                    continue
-                log.info("delivery recorded late", extra={"request_id": request.id})
-                return
-            log.error(
-                "delivery NOT recorded: token exists, request stays collecting",
-                extra={"request_id": request.id, "token_id": token_id},
-            )
+    async def _unclaim(self, request: TokenRequest, claim_op: str) -> None:
+        await self._requests.unclaim(
+            request.id,
+            claim_op=claim_op,
+            actor=request.requester,
+            at=self._clock.now(),
+            detail="the claim's answer was lost or not replicated; nothing was created",
+            op_id=f"unclaim-{claim_op}",  # the same on every try: undone once
+        )
 
-        task = asyncio.ensure_future(keep_trying())
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+    async def _dm_of(self, user_id: str) -> str | None:
+        try:
+            return await self._notifier.open_dm(user_id)
+        except Exception:  # noqa: BLE001 - Slack away too: answered below, in words
+            log.warning("could not open the requester's DM", extra={"user": user_id})
+            return None
 
     async def _create(self, request: TokenRequest) -> Token:
         registry_id = request.ask.registry_id

@@ -79,6 +79,10 @@ class Notifier(Protocol):
         channel's id."""
         ...
 
+    async def open_dm(self, user_id: str) -> str:
+        """The id of the bot's DM with `user_id` (opened if need be)."""
+        ...
+
     async def deliver_credentials(
         self, user_id: str, channel: str, credentials: DeliveredCredentials
     ) -> bool:
@@ -215,6 +219,9 @@ class RequestRepository(Protocol):
         action: AuditAction,
         detail: str,
         op_id: str,
+    ) -> Transitioned: ...
+    async def unclaim(
+        self, request_id: str, *, claim_op: str, actor: str, at: datetime, detail: str, op_id: str
     ) -> Transitioned: ...
     async def expire(
         self, request_id: str, *, at: datetime, reason: str, op_id: str

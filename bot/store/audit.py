@@ -43,6 +43,7 @@ from bot.domain.audit import AuditAction, Outcome
 from bot.store.codec import as_str, from_iso, to_iso
 from bot.store.errors import translates_redis_errors
 from bot.store.keys import Keys
+from bot.store.replication import NO_WAIT, Replication
 from bot.store.scripts import audit_script
 
 GENESIS = "genesis"
@@ -113,11 +114,18 @@ def _entry(entry_id: Any, raw: Mapping[Any, Any]) -> AuditEntry:
 
 @translates_redis_errors
 class AuditLog:
-    def __init__(self, redis: Redis, keys: Keys, *, maxlen: int = 1_000_000) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keys,
+        *,
+        maxlen: int = 1_000_000,
+        replication: Replication = NO_WAIT,
+    ) -> None:
         self._redis = redis
         self._keys = keys
         self._maxlen = maxlen
-        self._append = audit_script(redis, "audit_append")
+        self._append = audit_script(redis, "audit_append", replication)
 
     async def append(
         self,

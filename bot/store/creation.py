@@ -20,6 +20,7 @@ from bot.domain.errors import NameTaken, TooManyOpen
 from bot.domain.models import RequestKind, RequestState, TokenRequest
 from bot.store.codec import as_str, ms, request_fields, to_iso, to_ms
 from bot.store.keys import Keys
+from bot.store.replication import NO_WAIT, Replication
 from bot.store.scripts import audit_script
 
 USER_INDEX_SIZE = 200
@@ -27,13 +28,20 @@ USER_INDEX_SIZE = 200
 
 class RequestCreator:
     def __init__(
-        self, redis: Redis, keys: Keys, *, audit_maxlen: int, retention_ms: int, grace: timedelta
+        self,
+        redis: Redis,
+        keys: Keys,
+        *,
+        audit_maxlen: int,
+        retention_ms: int,
+        grace: timedelta,
+        replication: Replication = NO_WAIT,
     ) -> None:
         self._keys = keys
         self._maxlen = audit_maxlen
         self._retention_ms = retention_ms
         self._grace = grace
-        self._create = audit_script(redis, "request_create")
+        self._create = audit_script(redis, "request_create", replication)
 
     async def create(
         self,

@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 from bot.store.codec import as_str, ms, to_iso, to_ms
 from bot.store.errors import translates_redis_errors
 from bot.store.keys import Keys
+from bot.store.replication import NO_WAIT, Replication
 from bot.store.requests import SYSTEM_ACTOR
 from bot.store.scripts import source, transition_script
 from bot.store.transitions import Stepper, Transition
@@ -35,16 +36,17 @@ class HousekeepingStore:
         audit_maxlen: int = 1_000_000,
         *,
         retention: timedelta = timedelta(days=30),
+        replication: Replication = NO_WAIT,
     ) -> None:
         self._redis = redis
         self._keys = keys
         self._stepper = Stepper(keys, audit_maxlen, ms(retention))
-        self._nudge = transition_script(redis, "request_nudge")
-        self._apply = transition_script(redis, "request_apply")
-        self._extended = transition_script(redis, "request_extended")
+        self._nudge = transition_script(redis, "request_nudge", replication)
+        self._apply = transition_script(redis, "request_apply", replication)
+        self._extended = transition_script(redis, "request_extended", replication)
         self._delete_if_equals = redis.register_script(source("compare_delete"))
         self._rotation = {
-            step: redis.register_script(source("audit", "request", "rotation", f"rotation_{step}"))
+            step: transition_script(redis, f"rotation_{step}", replication, "rotation")
             for step in ("claim", "done", "release")
         }
 

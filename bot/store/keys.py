@@ -153,6 +153,11 @@ class Keys:
         """String (send-once ledger): the approvers were told the token's owner left."""
         return f"{self._p}:owner-left:{token_id}:{owner}"
 
+    def ionos_pace(self) -> str:
+        """String: the next free start slot of the IONOS budget all replicas share
+        (microseconds since the epoch, Redis's clock)."""
+        return f"{self._p}:ionos:pace"
+
     # caches -----------------------------------------------------------------------------
     def usergroup_members(self, group_id: str) -> str:
         return f"{self._p}:ugroup:{group_id}"

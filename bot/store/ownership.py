@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from bot.store.codec import as_str, from_iso, to_iso
 from bot.store.errors import translates_redis_errors
 from bot.store.keys import Keys
+from bot.store.replication import NO_WAIT, Replication, WaitedScript
 from bot.store.scripts import source
 
 GRACE = timedelta(days=30)  # ownership records outlive their token's expiry by this much
@@ -50,10 +51,10 @@ def _ownership(raw: dict[Any, Any]) -> TokenOwnership | None:
 
 @translates_redis_errors
 class OwnershipStore:
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: Redis, keys: Keys, replication: Replication = NO_WAIT) -> None:
         self._redis = redis
         self._keys = keys
-        self._write_script = redis.register_script(source("ownership_write"))
+        self._write_script = WaitedScript(redis, source("ownership_write"), replication)
         self._owners_script = redis.register_script(source("owners_of"))
         self._name_until = redis.register_script(source("compare_pexpireat"))
         self._name_release = redis.register_script(source("compare_delete"))

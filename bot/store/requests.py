@@ -34,6 +34,7 @@ from bot.store.codec import as_str, ms, request_from_hash, to_iso, to_ms
 from bot.store.creation import RequestCreator
 from bot.store.errors import translates_redis_errors
 from bot.store.keys import Keys
+from bot.store.replication import NO_WAIT, Replication
 from bot.store.scripts import source, transition_script
 from bot.store.transitions import Stepper, Transition
 
@@ -53,20 +54,35 @@ class RequestStore:
         *,
         retention: timedelta = timedelta(days=30),
         grace: timedelta = timedelta(days=1),
+        replication: Replication = NO_WAIT,
     ) -> None:
         self._redis = redis
         self._keys = keys
         self._maxlen = audit_maxlen
         self._retention_ms = ms(retention)
-        self._audit = AuditLog(redis, keys, maxlen=audit_maxlen)
+        self._audit = AuditLog(redis, keys, maxlen=audit_maxlen, replication=replication)
         self._stepper = Stepper(keys, audit_maxlen, self._retention_ms)
         self._creator = RequestCreator(
-            redis, keys, audit_maxlen=audit_maxlen, retention_ms=self._retention_ms, grace=grace
+            redis,
+            keys,
+            audit_maxlen=audit_maxlen,
+            retention_ms=self._retention_ms,
+            grace=grace,
+            replication=replication,
         )
         self._hset_if_exists = redis.register_script(source("hset_if_exists"))
         self._steps = {
-            step: transition_script(redis, f"request_{step}")
-            for step in ("approve", "deny", "claim", "complete", "release", "expire", "cancel")
+            step: transition_script(redis, f"request_{step}", replication)
+            for step in (
+                "approve",
+                "deny",
+                "claim",
+                "unclaim",
+                "complete",
+                "release",
+                "expire",
+                "cancel",
+            )
         }
 
     # creating and reading -------------------------------------------------------------------
@@ -182,6 +198,13 @@ class RequestStore:
     ) -> Transition:
         """approved -> collecting, by the requester; a claim older than `stale_after` is redone."""
         return await self._step("claim", request_id, actor, at, op_id, to_iso(at - stale_after))
+
+    async def unclaim(
+        self, request_id: str, *, claim_op: str, actor: str, at: datetime, detail: str, op_id: str
+    ) -> Transition:
+        """collecting -> approved, only if the claim is still the one made with `claim_op` (its
+        caller lost the answer); otherwise nothing changes."""
+        return await self._step("unclaim", request_id, actor, at, op_id, claim_op, detail)
 
     async def complete(
         self,

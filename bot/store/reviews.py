@@ -18,6 +18,7 @@ from bot.domain.reviews import Campaign, ReviewItem
 from bot.store.codec import as_str, from_iso, to_iso, to_ms
 from bot.store.errors import translates_redis_errors
 from bot.store.keys import Keys
+from bot.store.replication import NO_WAIT, Replication
 from bot.store.review_codec import campaign_from_hash, item_from_json, item_json
 from bot.store.scripts import audit_script
 
@@ -39,13 +40,20 @@ class ItemStep:
 
 @translates_redis_errors
 class ReviewStore:
-    def __init__(self, redis: Redis, keys: Keys, audit_maxlen: int = AUDIT_MAXLEN) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keys,
+        audit_maxlen: int = AUDIT_MAXLEN,
+        *,
+        replication: Replication = NO_WAIT,
+    ) -> None:
         self._redis = redis
         self._keys = keys
         self._maxlen = audit_maxlen
-        self._start = audit_script(redis, "review_start")
-        self._step = audit_script(redis, "review_item")
-        self._close = audit_script(redis, "review_close")
+        self._start = audit_script(redis, "review_start", replication)
+        self._step = audit_script(redis, "review_item", replication)
+        self._close = audit_script(redis, "review_close", replication)
 
     # campaigns ------------------------------------------------------------------------------
     async def open_campaign(self, registry_id: str) -> str | None:

@@ -21,6 +21,7 @@ from bot.store.codec import as_str, ms, request_fields, to_iso, to_ms
 from bot.store.creation import USER_INDEX_SIZE, refused
 from bot.store.errors import translates_redis_errors
 from bot.store.keys import Keys
+from bot.store.replication import NO_WAIT, Replication
 from bot.store.requests import SYSTEM_ACTOR, RequestStore
 from bot.store.scripts import audit_script, source, transition_script
 from bot.store.transitions import Stepper, Transition
@@ -47,6 +48,7 @@ class RulesStore:
         *,
         retention: timedelta = timedelta(days=30),
         grace: timedelta = timedelta(days=1),
+        replication: Replication = NO_WAIT,
     ) -> None:
         self._redis = redis
         self._keys = keys
@@ -55,9 +57,9 @@ class RulesStore:
         self._retention_ms = ms(retention)
         self._grace = grace
         self._stepper = Stepper(keys, audit_maxlen, self._retention_ms)
-        self._create = audit_script(redis, "request_create_decided")
-        self._review = transition_script(redis, "request_review")
-        self._escalate = transition_script(redis, "request_escalate")
+        self._create = audit_script(redis, "request_create_decided", replication)
+        self._review = transition_script(redis, "request_review", replication)
+        self._escalate = transition_script(redis, "request_escalate", replication)
         self._hset_if_exists = redis.register_script(source("hset_if_exists"))
 
     async def create_decided(

@@ -3,6 +3,8 @@
 A script is a prelude or two followed by its body, joined into one source and registered with
 ``register_script`` (EVALSHA, loading the script again after a server restart). Every script that
 writes the audit trail starts with ``audit.lua``; request transitions add ``request.lua``.
+Those scripts change what people are told about, so they are `WaitedScript`s: with
+`REDIS_MIN_REPLICAS_ACK` set, each call waits for the replicas (`bot.store.replication`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from functools import cache
 from importlib import resources
 
 from redis.asyncio import Redis
-from redis.commands.core import AsyncScript
+
+from bot.store.replication import NO_WAIT, Replication, WaitedScript
 
 
 @cache
@@ -20,11 +23,13 @@ def source(*parts: str) -> str:
     return "\n".join(folder.joinpath(f"{part}.lua").read_text("utf-8") for part in parts)
 
 
-def audit_script(redis: Redis, body: str) -> AsyncScript:
+def audit_script(redis: Redis, body: str, replication: Replication = NO_WAIT) -> WaitedScript:
     """``audit.lua`` + a body that appends to the audit trail on its own."""
-    return redis.register_script(source("audit", body))
+    return WaitedScript(redis, source("audit", body), replication)
 
 
-def transition_script(redis: Redis, body: str) -> AsyncScript:
-    """``audit.lua`` + ``request.lua`` + one request transition."""
-    return redis.register_script(source("audit", "request", body))
+def transition_script(
+    redis: Redis, body: str, replication: Replication = NO_WAIT, *preludes: str
+) -> WaitedScript:
+    """``audit.lua`` + ``request.lua`` (+ `preludes`) + one request transition."""
+    return WaitedScript(redis, source("audit", "request", *preludes, body), replication)

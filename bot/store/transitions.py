@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from redis.commands.core import AsyncScript
-
 from bot.domain.audit import Refusal
 from bot.domain.models import TokenRequest
 from bot.store.codec import as_str, load_result, pairs, request_from_hash, to_iso
 from bot.store.keys import Keys
+from bot.store.replication import WaitedScript
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class Stepper:
 
     async def run(
         self,
-        script: AsyncScript,
+        script: WaitedScript,
         request_id: str,
         actor: str,
         at: datetime,

@@ -20,6 +20,7 @@ from bot.devtools.slack_driver import SlackReply, checkboxes, date_value, select
 from bot.domain.audit import AuditAction
 from bot.domain.models import RequestState, TokenRequest
 from bot.runtime.clients import redis_from
+from bot.runtime.redis_settings import RedisSettings
 from bot.store.audit import AuditLog
 from bot.store.keys import Keys
 from bot.store.requests import RequestStore
@@ -182,7 +183,7 @@ async def test_two_approvers_on_a_thousand_requests_in_the_store(own_redis: Redi
     """The product's own pool (`bot.runtime.clients.redis_from`): 1,000 requests, then 4,000
     transitions launched at once. In flight at a time: the pool's size (64) — gathered unbounded,
     the pool's 1 s wait for a free connection runs out (see docs/reliability.md, finding R4)."""
-    redis = redis_from(own_redis.url)
+    redis = redis_from(RedisSettings(redis_url=own_redis.url))
     keys = Keys(namespace="race-store")
     store = RequestStore(redis, keys)
     audit = AuditLog(redis, keys)

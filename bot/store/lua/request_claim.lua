@@ -13,7 +13,7 @@ if STATE == 'collecting' then
   end
   detail = 're-claimed: the claim made at ' .. since .. ' was abandoned'
 end
-redis.call('HSET', REQ, 'state', 'collecting', 'claimed_at', AT)
+redis.call('HSET', REQ, 'state', 'collecting', 'claimed_at', AT, 'claim_op', OP)
 if field('create_attempted_at') == '' then
   -- recorded before IONOS is asked: a token of this name made before it is not this request's
   redis.call('HSET', REQ, 'create_attempted_at', AT)

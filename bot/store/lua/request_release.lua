@@ -3,6 +3,6 @@ if STATE ~= 'collecting' then
   return refuse('release', 'stale', stale_detail())
 end
 redis.call('HSET', REQ, 'state', 'approved')
-redis.call('HDEL', REQ, 'claimed_at')
+redis.call('HDEL', REQ, 'claimed_at', 'claim_op')
 audit(ARGV[6], 'failed', ARGV[7])
 return finish(true, '', '')
