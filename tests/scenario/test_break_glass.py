@@ -11,6 +11,8 @@ import pytest
 from bot.domain.models import RequestState
 from bot.policy.model import Policy
 from bot.store.audit import AuditLog
+from bot.store.requests import RequestStore
+from bot.store.rules import RulesStore
 from handlers.ids import ActionId
 from tests.scenario.harness import APPROVAL_CHANNEL, Harness
 from tests.scenario.rules_world import (
@@ -155,3 +157,46 @@ async def test_revoking_before_collection_cancels_it(harness: Harness) -> None:
     await harness.collect("UDEV", request_id)
     assert "revoked" in harness.text_of(harness.responses()[-1])
     assert harness.ionos.tokens(harness.registries["team-registry"].id) == []
+
+
+async def test_a_revoke_recorded_but_not_carried_out_is_finished_by_the_next_click(
+    harness: Harness,
+) -> None:
+    """The replica that recorded a revocation died before it told IONOS (or the write was not
+    confirmed by the Redis replicas and the approver was told to try again): the record says
+    revoked, the token still works. The next click on Revoke now must remove it, not answer
+    "already revoked" and leave a revoked break-glass token alive."""
+    request_id, token_id = await _broken(harness)
+    registry_id = harness.registries["team-registry"].id
+    requests = RequestStore(harness.redis, harness.keys)
+    request = await requests.get(request_id)
+    assert request is not None
+    recorded = await RulesStore(harness.redis, harness.keys, requests).review(
+        request,
+        verb="revoke",
+        actor="UAPP1",
+        at=datetime.now(UTC),
+        detail="revoke now",
+        op_id="died-after-this",
+    )
+    assert recorded.applied  # and then the process died: IONOS never heard of it
+    assert harness.ionos.token(registry_id, token_id).status == "enabled"
+
+    await harness.click(ActionId.BREAKGLASS_REVOKE, "UOUT", request_id)  # still refused
+    assert harness.ionos.token(registry_id, token_id).status == "enabled"
+
+    await harness.click(ActionId.BREAKGLASS_REVOKE, "UAPP2", request_id)
+    assert harness.ionos.tokens(registry_id) == []
+    calls = [
+        (r.method, r.body.get("status") if isinstance(r.body, dict) else None)
+        for r in harness.ionos.requests
+        if token_id in r.path and r.method != "GET"
+    ]
+    assert calls == [("PATCH", "disabled"), ("DELETE", None)]  # disabled first, once
+    assert "was revoked by <@UAPP2>" in harness.text_of(harness.dms_to("UDEV")[-1])
+    entries = await AuditLog(harness.redis, harness.keys).latest(40, request_id=request_id)
+    done = {(e.action, e.actor, e.outcome) for e in entries}
+    assert {("disabled", "UAPP2", "ok"), ("deleted", "UAPP2", "ok")} <= done
+
+    await harness.click(ActionId.BREAKGLASS_REVOKE, "UAPP1", request_id)  # nothing left
+    assert "already revoked" in harness.text_of(harness.responses()[-1])
