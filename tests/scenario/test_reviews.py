@@ -282,3 +282,27 @@ async def test_a_campaign_slack_did_not_take_is_posted_on_the_next_try(harness: 
     assert len(shown) == 1
     assert "is open" in last_reply(harness)
     assert len(await store(harness).campaigns_of("team-registry")) == 1
+
+
+async def test_a_failed_group_lookup_refuses_review_steps_and_audits_them(
+    harness: Harness, clock: FakeClock
+) -> None:
+    """team-registry's approvers are a user group: when Slack cannot answer who is in it,
+    starting a review and deciding in one are refused in words — and audited, as every other
+    "could not verify" refusal is — and nothing changes at IONOS."""
+    team = harness.registries["team-registry"].id
+    token = await seed(harness, "ci", owner="UDEV")
+    campaign_id = await _campaign(harness, "UAPP2")
+    view = await open_review(harness, "UAPP1", campaign_id, APPROVAL_CHANNEL)
+    clock.advance(timedelta(seconds=harness.bot.services.policy.usergroup_cache_seconds + 1))
+    harness.slack.fail("usergroups.users.list", error="ratelimited", times=10)
+
+    await harness.command("review team-registry", "UAPP1")
+    assert "could not check" in last_reply(harness)
+    view = await decide(harness, "UAPP1", view, ActionId.REVIEW_DELETE, token.id)
+    assert "could not check" in notice(view)
+    assert harness.ionos.token(team, token.id) is not None
+
+    refusals = [e for e in await audit(harness) if e.action == "refused" and e.actor == "UAPP1"]
+    assert len(refusals) == 2, refusals  # the start and the decision
+    assert all("could not verify" in e.detail for e in refusals), refusals
