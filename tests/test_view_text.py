@@ -13,8 +13,12 @@ from bot.domain.models import (
     TokenAsk,
     TokenRequest,
 )
+from bot.services.home import HomeSnapshot
 from bot.services.ports import RequesterNotice
 from handlers.views.approval import approval_message, review_modal
+from handlers.views.breakglass import alert_message, review_message
+from handlers.views.home import home_view
+from handlers.views.home_rows import decided_row, open_request_row, waiting_row
 from handlers.views.requester import collected_message, requester_message
 from handlers.views.text import code, escape, escaped_except, quoted
 
@@ -90,3 +94,45 @@ def _mrkdwn(value: object) -> str:
     if isinstance(value, list):
         return "\n".join(_mrkdwn(v) for v in value)
     return ""
+
+
+def test_names_from_ionos_are_text_on_home_and_in_break_glass_messages() -> None:
+    """The Home rows, Home's "could not read" line and the break-glass alert's fallback text
+    show the registry's name, the old token's name of a rotation or extension (whatever IONOS
+    holds) and IONOS's words escaped, like every other view."""
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    ask = TokenAsk(
+        registry_id="reg-1",
+        registry_name="<!channel>reg",
+        token_name="ci-push-r2",
+        scopes=[RepoScope(repository="team/app", actions=frozenset({Action.PULL}))],
+        expiry=now + timedelta(days=3),
+        reason="<!here>",
+    )
+    old_name = "<https://evil.example|old>"
+    requests = [
+        TokenRequest(
+            id=f"r-{kind}-{state}",
+            kind=kind,
+            state=state,
+            requester="UDEV",
+            ask=ask,
+            created_at=now,
+            target_token_name=old_name,
+            break_glass=kind is RequestKind.NEW,
+        )
+        for kind in (RequestKind.NEW, RequestKind.EXTEND, RequestKind.ROTATE)
+        for state in (RequestState.PENDING, RequestState.DENIED)
+    ]
+    built: list[object] = [
+        home_view(HomeSnapshot(user="UDEV", tokens_problem=f"IONOS said {old_name}"), now),
+        *(alert_message(r, now) for r in requests if r.break_glass),
+        *(review_message(r, now) for r in requests if r.break_glass),
+        *(open_request_row(r, now) for r in requests if not r.state.is_final),
+        *(decided_row(r, now) for r in requests if r.state.is_final),
+        *(waiting_row(r, now) for r in requests if not r.state.is_final),
+    ]
+    for body in built:
+        words = json.dumps(body)
+        for live in ("<!channel>", "<!here>", "<https://evil.example"):
+            assert live not in _mrkdwn(body), (live, words)

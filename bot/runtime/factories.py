@@ -194,6 +194,7 @@ def build_services(
         extensions=extension,
         self_service=SelfService(store=stores.rules, approvers=shared.approvers, policy=policy),
     )
+    breakglass = build_breakglass(policy, clients, stores, shared, clock)
     return Services(
         requests=request_flow,
         delivery=DeliveryService(
@@ -212,6 +213,7 @@ def build_services(
                 clock=clock,
             ),
             rotations=rotation,
+            alarm=breakglass.announce,
         ),
         tokens=shared.tokens,
         lifecycle=build_lifecycle(
@@ -228,7 +230,7 @@ def build_services(
         reviews=build_reviews(policy, clients, stores, shared, clock),
         command=settings.slack_command,
         decisions=metrics,
-        breakglass=build_breakglass(policy, clients, stores, shared, clock),
+        breakglass=breakglass,
     )
 
 

@@ -76,13 +76,20 @@ class ApproverDirectory:
             await refuse(f"could not verify that {user_id} approves {registry_name}: {exc.reason}")
             raise
 
-    async def is_among(self, user_id: str, ids: Iterable[str]) -> bool:
-        """True when the user is one of `ids` (user ids) or a member of one (group ids)."""
+    async def is_among(self, user_id: str, ids: Iterable[str], *, about: str = "") -> bool:
+        """True when the user is one of `ids` (user ids) or a member of one (group ids).
+
+        A failed group lookup is `CouldNotVerify` (about the registry `about`), as in
+        `is_approver`: the caller refuses — audited — rather than guess."""
         ids = tuple(ids)
         if user_id in ids:
             return True
         for group_id in (i for i in ids if GROUP_ID_RE.match(i)):
-            if user_id in await self._members(group_id):
+            try:
+                members = await self._members(group_id)
+            except Exception as exc:  # the port's failure, whatever the adapter raises
+                raise CouldNotVerify(about, f"user group {group_id}: {exc!r}") from exc
+            if user_id in members:
                 return True
         return False
 
@@ -94,7 +101,9 @@ class ApproverDirectory:
         registry = self._registry(request.ask.registry_name)
         if request.escalated_at is None or registry is None or registry.escalation is None:
             return False
-        return await self.is_among(user_id, registry.escalation.approvers)
+        return await self.is_among(
+            user_id, registry.escalation.approvers, about=request.ask.registry_name
+        )
 
     async def approvers_of(self, registry_name: str) -> frozenset[str]:
         """Every user who may approve: explicit ids plus the members of the approver groups.

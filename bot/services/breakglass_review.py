@@ -13,7 +13,7 @@ from typing import Protocol
 
 from bot.domain.audit import AuditAction, Outcome, Refusal
 from bot.domain.clock import Clock
-from bot.domain.errors import InvalidInput, NotAnApprover, ServiceUnavailable
+from bot.domain.errors import InvalidInput, NotAnApprover, NotReplicated, ServiceUnavailable
 from bot.domain.models import TokenRequest
 from bot.ionos.errors import IonosError, NotFound
 from bot.ionos.models import TokenPatch, TokenStatus
@@ -78,12 +78,42 @@ class BreakGlassReview:
 
     async def revoke(self, request_id: str, actor: str) -> TokenRequest:
         request = await self._reviewable(request_id, actor, "revoke")
-        done = await self._review(request, "revoke", actor, "revoke now")
+        if request.review == "revoked" and request.token_id:
+            # recorded, but the replica that recorded it may have died (or the write was not
+            # confirmed and the approver was told to try again) before IONOS was told: the
+            # token must not outlive its revocation, so a click finishes it
+            return await self._finish_revoke(request, request.token_id, actor)
+        try:
+            done = await self._review(request, "revoke", actor, "revoke now")
+        except NotReplicated:
+            # perhaps kept, perhaps not: either way the approver asked for the token to go
+            current = await self._requests.get(request.id)
+            if current is not None and current.review == "revoked" and current.token_id:
+                await self._remove(current, current.token_id, actor)
+            raise
         if done.token_id:
             await self._remove(done, done.token_id, actor)
         await self._notifier.update_approval_message(done)
         await self._holder.tell_revoked(done, actor)
         return done
+
+    async def _finish_revoke(
+        self, request: TokenRequest, token_id: str, actor: str
+    ) -> TokenRequest:
+        try:
+            await self._api.get_token(request.ask.registry_id, token_id)
+        except NotFound:  # gone at IONOS: the revocation is complete
+            raise InvalidInput(
+                f"This break-glass was already revoked by {request.reviewed_by or 'an approver'}."
+            ) from None
+        except IonosError as exc:
+            raise ServiceUnavailable(
+                f"IONOS did not answer ({exc.summary}). Click Revoke now again."
+            ) from None
+        await self._remove(request, token_id, actor)
+        await self._notifier.update_approval_message(request)
+        await self._holder.tell_revoked(request, actor)
+        return request
 
     async def unreviewed(self) -> list[TokenRequest]:
         return await self._reviews.unreviewed()

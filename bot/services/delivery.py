@@ -80,9 +80,13 @@ class DeliveryService:
         audit: AuditTrail,
         lost: LostCreates,
         rotations: CollectFollowUp | None = None,
+        alarm: Callable[[TokenRequest], Awaitable[None]] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._audit = audit
+        # break-glass: its alert and review message (`BreakGlassService.announce`), raised
+        # before a token is made when the submission's own announcement never happened
+        self._alarm = alarm
         self._lost = lost  # finds and deletes this request's lost create, never another token
         # idempotent store steps that must happen even when Redis blinked (backoff: `sleep`)
         self._later = KeepTrying(sleep, attempts=RECORD_ATTEMPTS)
@@ -111,6 +115,10 @@ class DeliveryService:
             raise NotAllowed("Only the person who asked for this token can collect it.")
         if request.kind is RequestKind.EXTEND:
             raise AlreadyDecided("An extension has no token to collect: its new expiry is set.")
+        if request.break_glass and request.approval_ts is None and self._alarm is not None:
+            # stored, but its alert never went out (the submission timed out or was not
+            # confirmed, the replica died after the write): never a silent break-glass token
+            await self._alarm(request)
         claim_op = uuid.uuid4().hex
         try:
             claim = await self._requests.claim(

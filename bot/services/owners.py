@@ -127,7 +127,10 @@ class OwnerService:
     async def _require_approver(
         self, actor: str, registry: Registry, token_id: str, what: str
     ) -> None:
-        if await self._approvers.is_approver(actor, registry.name):
+        async def unverified(detail: str) -> None:
+            await self._refuse(actor, registry.id, token_id, f"{what}: {detail}")
+
+        if await self._approvers.check(actor, registry.name, refuse=unverified):
             return
         await self._refuse(actor, registry.id, token_id, f"{what}: not an approver")
         raise NotAllowed(f"Only the approvers of `{registry.name}` can assign its tokens' owners.")

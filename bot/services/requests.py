@@ -16,6 +16,7 @@ from bot.domain.clock import Clock
 from bot.domain.errors import (
     AlreadyDecided,
     ChangedMeanwhile,
+    CouldNotVerify,
     InvalidForm,
     NotAllowed,
     NotAnApprover,
@@ -195,8 +196,14 @@ class RequestService:
         """Validate an approval modal before its ack: a decision, a comment to deny, and a
         narrowing that is really narrower (a widening attempt is refused and audited), made
         from the request as it is now (`ChangedMeanwhile` when another approver narrowed it
-        since the modal was opened)."""
-        if seen_version is not None and seen_version != request.version:
+        since the modal was opened — shown only to those who may decide it: to anyone else,
+        a forged form, nothing of the request is shown here, and the decision step after the
+        ack refuses them in words and audits it)."""
+        if (
+            seen_version is not None
+            and seen_version != request.version
+            and await self._may_see(actor, request)
+        ):
             raise await self._changed(request, actor, f"review made from version {seen_version}")
         if review.decision not in ("approve", "deny"):
             raise InvalidForm({"decision": "Choose approve or deny."})
@@ -216,6 +223,12 @@ class RequestService:
                 detail=exc.user_message,
             )
             raise
+
+    async def _may_see(self, actor: str, request: TokenRequest) -> bool:
+        try:
+            return await self._approvers.may_decide(actor, request)
+        except CouldNotVerify:
+            return False  # the decision step refuses it, audited as "could not verify"
 
     async def approve(
         self,

@@ -72,7 +72,11 @@ class ReviewService:
         """``/regtoken review <registry>``: an approver of that registry opens a campaign."""
         registry = await self._catalog.resolve(registry_ref)
         rules = self._policy.for_registry(registry.name)  # UnknownRegistry when not governed
-        if not await self._approvers.is_approver(actor, registry.name):
+
+        async def unverified(detail: str) -> None:
+            await self.refuse(actor, registry.id, "", f"review: start refused, {detail}")
+
+        if not await self._approvers.check(actor, registry.name, refuse=unverified):
             await self.refuse(actor, registry.id, "", "review: start refused, not an approver")
             raise NotAllowed(f"Only the approvers of `{registry.name}` can start its review.")
         existing = await self.unposted(registry.id)
@@ -176,7 +180,12 @@ class ReviewService:
     async def require_approver(
         self, actor: str, campaign: Campaign, token_id: str, what: str
     ) -> None:
-        if await self._approvers.is_approver(actor, campaign.registry_name):
+        async def unverified(detail: str) -> None:
+            await self.refuse(
+                actor, campaign.registry_id, token_id, f"{what}: {detail}", campaign.id
+            )
+
+        if await self._approvers.check(actor, campaign.registry_name, refuse=unverified):
             return
         await self.refuse(
             actor, campaign.registry_id, token_id, f"{what}: not an approver", campaign.id

@@ -79,7 +79,7 @@ class SelfService:
             if misfit(rule, request.ask.scopes, request.ask.expiry, request.created_at):
                 continue
             if rule.requesters and not await self._approvers.is_among(
-                request.requester, rule.requesters
+                request.requester, rule.requesters, about=request.ask.registry_name
             ):
                 continue
             return rule

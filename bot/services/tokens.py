@@ -190,6 +190,8 @@ class TokenService:
     ) -> TokenView:
         verb = "enable" if status is TokenStatus.ENABLED else "disable"
         view = await self._permitted(actor, registry_ref, token_ref, verb)
+        if status is TokenStatus.ENABLED and view.owner == actor:
+            await self._owner_may_enable(view, actor)
         action = AuditAction.ENABLED if status is TokenStatus.ENABLED else AuditAction.DISABLED
         try:
             token = await self._api.patch_token(
@@ -201,6 +203,46 @@ class TokenService:
         await self._record(view, actor, action, Outcome.OK, "")
         await self._tell_owner(view, actor, f"{verb}d")
         return TokenView(view.registry, token, view.owner)
+
+    async def _owner_may_enable(self, view: TokenView, actor: str) -> None:
+        """An owner switches on again only what they switched off: a token someone else
+        disabled (an approver, an access review, a rotation) is enabled by another approver,
+        or "disable" would be void. Refused in words and audited."""
+        if view.token.status is not TokenStatus.DISABLED:
+            return
+        by = await self._disabled_by(view)
+        if by is None or by == actor:
+            return
+        await self._refuse(
+            actor,
+            view.registry.id,
+            f"enable: disabled by {by}, not by its owner",
+            token=view.token.id,
+        )
+        who = "regbot" if by == SYSTEM_ACTOR else f"<@{by}>"
+        raise NotAllowed(
+            f"`{view.token.name}` was disabled by {who}: only another approver of "
+            f"`{view.registry.name}` can enable it again.",
+            people=() if by == SYSTEM_ACTOR else (by,),
+        )
+
+    async def _disabled_by(self, view: TokenView) -> str | None:
+        """Who made the token's last change to disabled through regbot (None: not regbot)."""
+        entries = await self._audit.latest(
+            AUDIT_NAME_SCAN, registry=view.registry.id, token=view.token.id
+        )
+        for entry in entries:  # newest first
+            if entry.outcome != Outcome.OK:
+                continue
+            if entry.action == AuditAction.ENABLED:
+                return None
+            if entry.action == AuditAction.DISABLED:
+                return entry.actor
+            if entry.action == AuditAction.REVIEWED and entry.detail.startswith(
+                "reviewed: disable "
+            ):
+                return entry.actor
+        return None
 
     async def delete(self, actor: str, registry_ref: str, token_ref: str) -> TokenView:
         view = await self._permitted(actor, registry_ref, token_ref, "delete")

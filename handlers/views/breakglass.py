@@ -71,7 +71,9 @@ def alert_message(request: TokenRequest, now: datetime) -> dict[str, Any]:
         section(f"*Reason*\n{quoted(ask.reason)}"),
         context("Self-approved. The registry's approvers review it in their channel."),
     ]
-    return message(f"Break-glass by {mention(request.requester)} on {ask.registry_name}", blocks)
+    return message(
+        f"Break-glass by {mention(request.requester)} on {escape(ask.registry_name)}", blocks
+    )
 
 
 def review_state(request: TokenRequest) -> str:

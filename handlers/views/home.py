@@ -23,6 +23,7 @@ from handlers.views.home_rows import (
     token_row,
     waiting_row,
 )
+from handlers.views.text import escape
 
 PAGE = {
     HomeSection.TOKENS: 8,
@@ -61,7 +62,8 @@ def home_view(home: HomeSnapshot, now: datetime) -> dict[str, Any]:
 
     blocks += [divider(), header(f"Your tokens ({len(home.tokens)})")]
     if home.tokens_problem:
-        blocks.append(context(f":warning: Your tokens could not be read: {home.tokens_problem}"))
+        problem = escape(home.tokens_problem)  # IONOS's words may be in it
+        blocks.append(context(f":warning: Your tokens could not be read: {problem}"))
     elif not home.tokens:
         blocks.append(context("You have no tokens made through regbot."))
     blocks += _page(HomeSection.TOKENS, home.tokens, token_row, now, "tokens, soonest expiry first")

@@ -84,10 +84,11 @@ def _request_title(request: TokenRequest) -> str:
     ask = request.ask
     where = f"on *{escape(ask.registry_name)}*"
     if request.kind is RequestKind.EXTEND:
-        return f"Extend *`{request.target_token_name}`* {where}"
+        return f"Extend *`{escape(request.target_token_name or '')}`* {where}"
     if request.kind is RequestKind.ROTATE:
-        return f"Rotate *`{request.target_token_name}`* {where} (new `{ask.token_name}`)"
-    return f"*`{ask.token_name}`* {where}"
+        old, new = escape(request.target_token_name or ""), escape(ask.token_name)
+        return f"Rotate *`{old}`* {where} (new `{new}`)"
+    return f"*`{escape(ask.token_name)}`* {where}"
 
 
 def _scopes(request: TokenRequest) -> str:
@@ -150,7 +151,7 @@ def decided_row(request: TokenRequest, now: datetime) -> list[Block]:
 def waiting_row(request: TokenRequest, now: datetime) -> list[Block]:
     reason = escape(clip(request.ask.reason.replace("\n", " "), REASON_SHOWN))
     text = (
-        f"{summary_text(request)}: `{request.ask.token_name}` · {_scopes(request)}\n"
+        f"{summary_text(request)}: `{escape(request.ask.token_name)}` · {_scopes(request)}\n"
         f">{reason}\nasked {relative(request.created_at, now)} · "
         f"approvals {len(request.approvals)} of {request.quorum}"
     )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from bot.domain.models import RequestState, TokenRequest
 from bot.services.ports import LifecycleNotice
@@ -23,6 +23,7 @@ from handlers.views.blocks import (
     modal,
     section,
 )
+from handlers.views.request_modal import NONCE_PATTERN
 from handlers.views.text import code, escape
 
 
@@ -33,7 +34,7 @@ class ExtendMeta(BaseModel):
     registry_name: str
     token_id: str
     token_name: str
-    nonce: str
+    nonce: str = Field(pattern=NONCE_PATTERN)  # only regbot's own: never "rotate:…"
 
 
 def extend_modal(target: ExtendTarget, meta: ExtendMeta, now: datetime) -> Block:

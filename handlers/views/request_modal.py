@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from bot.domain.models import Action
 from bot.ionos.models import Registry
@@ -26,10 +26,15 @@ from handlers.views.text import escaped_except
 STATIC_SELECT_MAX = 100
 
 
+# a form's submission nonce as regbot makes it (uuid4 hex): a tampered one could otherwise
+# name another submission's record, e.g. a rotation's ``rotate:<token id>``
+NONCE_PATTERN = r"^[0-9a-f]{32}$"
+
+
 class RequestModalMeta(BaseModel):
     """Carried in the modal's private_metadata: the submission nonce and the layout."""
 
-    nonce: str
+    nonce: str = Field(pattern=NONCE_PATTERN)  # only regbot's own: never "rotate:…"
     rows: int = 1
     registry_id: str | None = None
 

@@ -96,7 +96,7 @@ def _fields(item: ReviewItem, owner: str | None, now: datetime) -> list[str]:
     return [
         f"*Owner*\n{mention(owner) if owner else 'nobody (not made through regbot)'}",
         f"*Scopes*\n{escape(item.scopes)}",
-        f"*Status*\n{item.status}",
+        f"*Status*\n{escape(item.status)}",
         f"*Expires*\n{expiry_words(item.expiry, now)}",
         f"*Last reviewed*\n{last}",
     ]

@@ -100,6 +100,7 @@ async def running_bot(
     ionos_timeout: float = 10.0,
     bot_redis_url: str | None = None,
     contract: bool = True,
+    replicas_ack: int | None = None,
 ) -> AsyncIterator[tuple[Harness, TcpProxy | None]]:
     """A bot on a free port; yields the harness and, with `ionos_proxy`, the proxy that sits
     between the bot and the IONOS stand-in. The bot uses `bot_redis_url` when given (e.g. a
@@ -125,6 +126,7 @@ async def running_bot(
             ionos_timeout_seconds=ionos_timeout,
             redis_url=bot_redis_url or redis_url,
             regbot_namespace=namespace,
+            redis_min_replicas_ack=replicas_ack,
         )
         try:
             async with assemble(settings, policy or reliability_policy(), clock=clock) as bot:

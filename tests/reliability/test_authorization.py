@@ -9,6 +9,7 @@ only, UAPP2 both; UDEV requests; UOUT is nobody.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -90,6 +91,29 @@ async def test_a_forged_review_form_from_a_non_approver_is_refused(
     assert await state(rig, request_id) is RequestState.PENDING
     assert "Only approvers" in rig.text_of(rig.calls("chat.postMessage")[-1])
     assert [e.actor for e in await _refusals(rig, request_id=request_id)] == ["UAPP1"]
+
+
+async def test_a_forged_stale_review_form_shows_an_outsider_nothing(rig: Harness) -> None:
+    """A forged review form naming an older version of another registry's request: regbot
+    must not answer with the review modal of the request as it is now (reason, scopes, the
+    requester's other tokens) — the outsider is refused in words and audited, as for any
+    forged review."""
+    request_id = await _prod_request(rig)
+    reply = await rig.driver.view_submission(
+        Callback.REVIEW_MODAL,
+        user_id="UAPP1",  # approves team-registry only
+        values={BlockId.DECISION: {ActionId.INPUT: select_value("approve")}},
+        private_metadata=ReviewMeta(request_id=request_id, version=7).model_dump_json(),
+    )
+    await rig.settle()
+    assert reply.status == 200
+    answer = reply.json or {}
+    assert answer.get("response_action") != "update", answer
+    assert "prod-pull" not in json.dumps(answer) and "CI pipeline" not in json.dumps(answer)
+    assert await state(rig, request_id) is RequestState.PENDING
+    assert "Only approvers" in rig.text_of(rig.calls("chat.postMessage")[-1])
+    refused = await _refusals(rig, request_id=request_id)
+    assert [e.actor for e in refused] == ["UAPP1"] and "not_approver" in refused[0].detail
 
 
 async def test_a_requester_cannot_approve_their_own_request_through_the_form(

@@ -169,7 +169,7 @@ async def test_fuzzed_request_modal_states(
 ) -> None:
     values = data.draw(states())
     meta = data.draw(
-        st.just(RequestModalMeta(nonce="fuzz").model_dump_json())
+        st.just(RequestModalMeta(nonce="f0" * 16).model_dump_json())
         | st.text(max_size=40)
         | json_values.map(json.dumps)
     )

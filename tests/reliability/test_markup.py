@@ -164,6 +164,13 @@ async def test_an_extension_reason_reaches_approvers_as_text(rig: Harness) -> No
         f"audit team-registry {ONE_LINE}",
         f"request {ONE_LINE}",
         f"{ONE_LINE}",
+        f"breakglass {ONE_LINE}",
+        f"cancel {ONE_LINE}",
+        f"cancel team-registry {ONE_LINE}",
+        f"adopt {ONE_LINE} x",
+        f"adopt team-registry {ONE_LINE}",
+        f"review {ONE_LINE}",
+        f"pending {ONE_LINE}",
     ],
 )
 async def test_command_words_come_back_as_text(rig: Harness, words: str) -> None:

@@ -142,7 +142,7 @@ class Traffic:
         self.counter += 1
         n = self.counter
         name = f"soak-{n}"
-        nonce = f"soak-{n}-{time.monotonic_ns()}"
+        nonce = uuid.uuid4().hex  # a form nonce is regbot's shape (uuid4 hex)
         meta = RequestModalMeta(nonce=nonce).model_dump_json()
         reply = await driver.view_submission(
             Callback.REQUEST_MODAL, user_id="UDEV", values=self._values(name), private_metadata=meta

@@ -3,6 +3,7 @@ double submissions."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 from urllib.parse import urlencode
@@ -150,3 +151,22 @@ async def test_a_stale_form_is_answered_in_words(harness: Harness) -> None:
     )
     assert reply.json["response_action"] == "errors"
     assert "out of date" in reply.json["errors"][BlockId.REASON]
+
+
+async def test_a_forged_form_nonce_cannot_take_a_rotations_place(harness: Harness) -> None:
+    """A rotation is made once per token under the nonce ``rotate:<token id>``. A request form
+    whose private_metadata is tampered to carry that nonce must not make a request in the
+    rotation's place (the owner's Rotate would then be answered with the forger's request):
+    a form nonce is regbot's own shape or the form is out of date, and nothing is stored."""
+    token_id = await harness.issue_token("UDEV")
+    view = await harness.open_request_modal("UOUT", "team-registry")
+    meta = json.loads(view["private_metadata"]) | {"nonce": f"rotate:{token_id}"}
+    forged = view | {"private_metadata": json.dumps(meta)}
+    reply = await harness.submit_request("UOUT", name="squat", view=forged)
+    assert reply.json["response_action"] == "errors"
+    assert "out of date" in reply.json["errors"][BlockId.REASON]
+    assert await RequestStore(harness.redis, harness.keys).of_requester("UOUT") == []
+
+    await harness.command(f"rotate team-registry {token_id}", "UDEV")
+    answer = harness.text_of(harness.responses()[-1])
+    assert "Rotation of" in answer and "asked for" in answer, answer

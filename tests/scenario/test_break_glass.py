@@ -4,13 +4,17 @@ audited; Acknowledge takes it out of the digest); a registry without it refuses 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.domain.models import RequestState
 from bot.policy.model import Policy
+from bot.services.forms import RequestForm, ScopeRow
 from bot.store.audit import AuditLog
+from bot.store.requests import RequestStore
+from bot.store.rules import RulesStore
 from handlers.ids import ActionId
 from tests.scenario.harness import APPROVAL_CHANNEL, Harness
 from tests.scenario.rules_world import (
@@ -155,3 +159,81 @@ async def test_revoking_before_collection_cancels_it(harness: Harness) -> None:
     await harness.collect("UDEV", request_id)
     assert "revoked" in harness.text_of(harness.responses()[-1])
     assert harness.ionos.tokens(harness.registries["team-registry"].id) == []
+
+
+async def test_a_revoke_recorded_but_not_carried_out_is_finished_by_the_next_click(
+    harness: Harness,
+) -> None:
+    """The replica that recorded a revocation died before it told IONOS (or the write was not
+    confirmed by the Redis replicas and the approver was told to try again): the record says
+    revoked, the token still works. The next click on Revoke now must remove it, not answer
+    "already revoked" and leave a revoked break-glass token alive."""
+    request_id, token_id = await _broken(harness)
+    registry_id = harness.registries["team-registry"].id
+    requests = RequestStore(harness.redis, harness.keys)
+    request = await requests.get(request_id)
+    assert request is not None
+    recorded = await RulesStore(harness.redis, harness.keys, requests).review(
+        request,
+        verb="revoke",
+        actor="UAPP1",
+        at=datetime.now(UTC),
+        detail="revoke now",
+        op_id="died-after-this",
+    )
+    assert recorded.applied  # and then the process died: IONOS never heard of it
+    assert harness.ionos.token(registry_id, token_id).status == "enabled"
+
+    await harness.click(ActionId.BREAKGLASS_REVOKE, "UOUT", request_id)  # still refused
+    assert harness.ionos.token(registry_id, token_id).status == "enabled"
+
+    await harness.click(ActionId.BREAKGLASS_REVOKE, "UAPP2", request_id)
+    assert harness.ionos.tokens(registry_id) == []
+    calls = [
+        (r.method, r.body.get("status") if isinstance(r.body, dict) else None)
+        for r in harness.ionos.requests
+        if token_id in r.path and r.method != "GET"
+    ]
+    assert calls == [("PATCH", "disabled"), ("DELETE", None)]  # disabled first, once
+    assert "was revoked by <@UAPP2>" in harness.text_of(harness.dms_to("UDEV")[-1])
+    entries = await AuditLog(harness.redis, harness.keys).latest(40, request_id=request_id)
+    done = {(e.action, e.actor, e.outcome) for e in entries}
+    assert {("disabled", "UAPP2", "ok"), ("deleted", "UAPP2", "ok")} <= done
+
+    await harness.click(ActionId.BREAKGLASS_REVOKE, "UAPP1", request_id)  # nothing left
+    assert "already revoked" in harness.text_of(harness.responses()[-1])
+
+
+async def test_a_break_glass_never_announced_is_announced_before_its_token_is_made(
+    harness: Harness,
+) -> None:
+    """The break-glass was stored (self-approved) but its alert never went out: the submission
+    timed out before its ack, or the replica died after the write. Home still offers the
+    collect button; clicking it must not make a silent break-glass token — the security
+    channel and the approvers hear of it first."""
+    glass = harness.bot.services.breakglass
+    await harness.bot.services.catalog.refresh()  # as the form's registry list did
+    form = RequestForm(
+        registry_id=harness.registries["team-registry"].id,
+        token_name="quiet-fix",
+        scopes=[ScopeRow(repository="team/app", actions=["push"])],
+        reason="nobody will notice",
+    )
+    request, created = await glass.open("UDEV", glass.validate(form), nonce="never-announced")
+    assert created and harness.approval_posts(SECURITY_CHANNEL) == []
+
+    home = json.dumps(await harness.open_home("UDEV"))
+    assert ActionId.COLLECT in home and request.id in home  # offered there
+
+    await harness.click_home(ActionId.COLLECT, "UDEV", request.id)
+    (token,) = harness.ionos.tokens(harness.registries["team-registry"].id)
+    assert token.name == "quiet-fix"
+    (alert,) = harness.approval_posts(SECURITY_CHANNEL)
+    assert "<@UDEV>" in harness.text_of(alert) and "quiet-fix" in harness.text_of(alert)
+    (review,) = harness.approval_posts(APPROVAL_CHANNEL)
+    assert harness.button_value(review, ActionId.BREAKGLASS_REVOKE) == request.id
+    alerted = next(i for i, c in enumerate(harness.slack.calls) if c is alert)
+    shown = next(
+        i for i, c in enumerate(harness.slack.calls) if token.password in harness.text_of(c)
+    )
+    assert alerted < shown  # loud first, then the password

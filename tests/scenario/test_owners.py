@@ -200,3 +200,31 @@ async def test_a_deactivated_owner_is_reported_once(harness: Harness, clock: Fak
     block_id, _ = _select_block(harness, token.id)
     await _assign(harness, "UAPP2", block_id, "UAPP1")
     assert await _owner(harness, token.id) == "UAPP1"
+
+
+async def test_a_failed_group_lookup_refuses_assigning_and_audits_it(
+    harness: Harness, clock: FakeClock
+) -> None:
+    """Slack cannot say who is in team-registry's approver group: `adopt`, the adopt form and
+    the digest's Assign owner are refused in words, audited as "could not verify", and the
+    token keeps having no owner."""
+    legacy = await seed(harness, "legacy")
+    await _sweep(harness)
+    block_id, _ = _select_block(harness, legacy.id)
+    view = await _adopt_modal(harness, "UAPP1", "team-registry legacy")
+    assert view["callback_id"] == Callback.ADOPT_MODAL
+    clock.advance(timedelta(seconds=harness.bot.services.policy.usergroup_cache_seconds + 1))
+    harness.slack.fail("usergroups.users.list", error="ratelimited", times=10)
+
+    refusal = await _adopt_modal(harness, "UAPP1", "team-registry legacy")
+    assert refusal["callback_id"] != Callback.ADOPT_MODAL
+    assert "could not check" in json.dumps(refusal)
+    await _assign(harness, "UAPP1", block_id, "UDEV")
+    assert "could not check" in last_reply(harness)
+    await _submit(harness, "UAPP1", view, "UDEV")
+    assert "could not check" in harness.text_of(harness.dms_to("UAPP1")[-1])
+    assert await _owner(harness, legacy.id) is None
+
+    refused = [e for e in await audit(harness) if e.action == "refused" and e.actor == "UAPP1"]
+    assert len(refused) == 3, refused
+    assert all("could not verify" in e.detail for e in refused), refused

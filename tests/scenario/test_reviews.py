@@ -282,3 +282,57 @@ async def test_a_campaign_slack_did_not_take_is_posted_on_the_next_try(harness: 
     assert len(shown) == 1
     assert "is open" in last_reply(harness)
     assert len(await store(harness).campaigns_of("team-registry")) == 1
+
+
+async def test_a_failed_group_lookup_refuses_review_steps_and_audits_them(
+    harness: Harness, clock: FakeClock
+) -> None:
+    """team-registry's approvers are a user group: when Slack cannot answer who is in it,
+    starting a review and deciding in one are refused in words — and audited, as every other
+    "could not verify" refusal is — and nothing changes at IONOS."""
+    team = harness.registries["team-registry"].id
+    token = await seed(harness, "ci", owner="UDEV")
+    campaign_id = await _campaign(harness, "UAPP2")
+    view = await open_review(harness, "UAPP1", campaign_id, APPROVAL_CHANNEL)
+    clock.advance(timedelta(seconds=harness.bot.services.policy.usergroup_cache_seconds + 1))
+    harness.slack.fail("usergroups.users.list", error="ratelimited", times=10)
+
+    await harness.command("review team-registry", "UAPP1")
+    assert "could not check" in last_reply(harness)
+    view = await decide(harness, "UAPP1", view, ActionId.REVIEW_DELETE, token.id)
+    assert "could not check" in notice(view)
+    assert harness.ionos.token(team, token.id) is not None
+
+    refusals = [e for e in await audit(harness) if e.action == "refused" and e.actor == "UAPP1"]
+    assert len(refusals) == 2, refusals  # the start and the decision
+    assert all("could not verify" in e.detail for e in refusals), refusals
+
+
+async def test_an_owner_cannot_undo_a_review_disable_by_enabling_the_token(
+    harness: Harness,
+) -> None:
+    """An approver disables UDEV's token in the access review. UDEV, its owner, must not
+    simply switch it on again (command or Home button): that would make every "disable"
+    decision void. The refusal is in words and audited; another approver may enable it, and
+    an owner still re-enables a token they switched off themselves."""
+    team = harness.registries["team-registry"].id
+    off = await seed(harness, "disable-me", owner="UDEV")
+    own = await seed(harness, "my-switch", owner="UDEV")
+    campaign_id = await _campaign(harness)
+    view = await open_review(harness, "UAPP2", campaign_id, APPROVAL_CHANNEL)
+    await decide(harness, "UAPP2", view, ActionId.REVIEW_DISABLE, off.id, "unused")
+    assert harness.ionos.token(team, off.id).status == "disabled"  # type: ignore[union-attr]
+
+    await harness.command(f"enable team-registry {off.name}", "UDEV")
+    assert "approver" in last_reply(harness)
+    await harness.click(ActionId.ENABLE_NOW, "UDEV", f"{team}:{off.id}", channel="DUDEV")
+    assert harness.ionos.token(team, off.id).status == "disabled"  # type: ignore[union-attr]
+    refused = [e for e in await audit(harness, token=off.id) if e.action == "refused"]
+    assert [e.actor for e in refused] == ["UDEV", "UDEV"], refused
+
+    await harness.command(f"disable team-registry {own.name}", "UDEV")  # their own switch
+    await harness.command(f"enable team-registry {own.name}", "UDEV")
+    assert harness.ionos.token(team, own.id).status == "enabled"  # type: ignore[union-attr]
+
+    await harness.command(f"enable team-registry {off.name}", "UAPP1")  # another approver
+    assert harness.ionos.token(team, off.id).status == "enabled"  # type: ignore[union-attr]
