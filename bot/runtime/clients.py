@@ -21,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.ionos.auth import auth_from
 from bot.ionos.client import IonosClient
 from bot.ionos.retry import RetryPolicy
+from bot.runtime.ionos_transport import aiohttp_transport
 from bot.runtime.metrics import Metrics
 from bot.runtime.redis_settings import RedisSettings
 from bot.runtime.settings import Settings
@@ -125,6 +126,7 @@ def ionos_client(
         retry=retry or RetryPolicy(),
         observe=metrics.observe_ionos if metrics else None,
         shared_pace=shared,
+        transport=aiohttp_transport(settings.ionos_max_in_flight),
     )
 
 
