@@ -180,6 +180,7 @@ class DeliveryService:
             token_id=token_id,
             token_name=token_name,
             op_id=op_id,
+            requester=request.requester,
         )
         if done.applied:
             await self._ownership.keep_until(token_id, request.ask.expiry)

@@ -209,6 +209,7 @@ class RequestRepository(Protocol):
         token_id: str,
         token_name: str,
         op_id: str,
+        requester: str | None = None,
     ) -> Transitioned: ...
     async def release(
         self,

@@ -184,14 +184,13 @@ class RequestStore:
             to_ms(at),
             detail,
             "" if version is None else version,
-            extra_keys=[self._keys.approved_index(), *await self.side_keys(request_id)],
+            extra_keys=[self._keys.approved_index()],
         )
 
     async def deny(
         self, request_id: str, *, actor: str, at: datetime, comment: str, op_id: str
     ) -> Transition:
-        side = await self.side_keys(request_id)
-        return await self._step("deny", request_id, actor, at, op_id, comment, extra_keys=side)
+        return await self._step("deny", request_id, actor, at, op_id, comment)
 
     async def claim(
         self, request_id: str, *, actor: str, at: datetime, stale_after: timedelta, op_id: str
@@ -215,22 +214,24 @@ class RequestStore:
         token_id: str,
         token_name: str,
         op_id: str,
+        requester: str | None = None,
     ) -> Transition:
-        """collecting -> collected; writes ownership; audits CREATED, then DELIVERED."""
-        requester, name_key = await self._redis.hmget(
-            self._keys.request(request_id), ["requester", "name_key"]
-        )
-        if requester is None:
-            return Transition(applied=False, request=None, refusal=Refusal.UNKNOWN_REQUEST)
-        owner = as_str(
-            requester
-        )  # never changes, so building keys from it before the script is safe
+        """collecting -> collected; writes ownership; audits CREATED, then DELIVERED.
+
+        `requester` is the request's requester as the caller read it (it never changes, so
+        building the owner's keys from it before the script is safe; the script refuses a
+        mismatch); without it, it is read first (one more round trip)."""
+        owner = requester
+        if owner is None:
+            stored = await self._redis.hget(self._keys.request(request_id), "requester")
+            if stored is None:
+                return Transition(applied=False, request=None, refusal=Refusal.UNKNOWN_REQUEST)
+            owner = as_str(stored)
         extra_keys = [
             self._keys.token_owner(token_id),
             self._keys.user_tokens(owner),
             self._keys.approved_index(),
             self._keys.rotations(),
-            as_str(name_key) if name_key else self._keys.name_claim("-", "-"),
         ]
         return await self._step(
             "complete",
@@ -267,7 +268,7 @@ class RequestStore:
             at,
             op_id,
             reason,
-            extra_keys=[self._keys.approved_index(), *await self.side_keys(request_id)],
+            extra_keys=[self._keys.approved_index()],
         )
 
     async def cancel(
@@ -281,7 +282,7 @@ class RequestStore:
             at,
             op_id,
             detail,
-            extra_keys=[self._keys.approved_index(), *await self.side_keys(request_id)],
+            extra_keys=[self._keys.approved_index()],
         )
 
     async def audit_refusal(
@@ -300,18 +301,6 @@ class RequestStore:
         )
 
     # plumbing ------------------------------------------------------------------------------
-    async def side_keys(self, request_id: str) -> list[str]:
-        """The request's name claim and open-set keys, as stored on it at creation (they never
-        change, so reading them before the script is safe); placeholders for a request stored
-        before they existed, which the scripts then leave alone."""
-        name_key, open_key = await self._redis.hmget(
-            self._keys.request(request_id), ["name_key", "open_key"]
-        )
-        return [
-            as_str(name_key) if name_key else self._keys.name_claim("-", "-"),
-            as_str(open_key) if open_key else self._keys.user_open("-", "-"),
-        ]
-
     async def _step(
         self,
         step: str,
