@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pydantic import SecretStr
 
@@ -210,6 +210,7 @@ class RequestRepository(Protocol):
         token_name: str,
         op_id: str,
         requester: str | None = None,
+        keep_until: datetime | Literal[False] | None = False,
     ) -> Transitioned: ...
     async def release(
         self,

@@ -22,7 +22,7 @@ requester, trimmed to the newest `USER_INDEX_SIZE`.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from redis.asyncio import Redis
 
@@ -34,6 +34,7 @@ from bot.store.codec import as_str, ms, request_from_hash, to_iso, to_ms
 from bot.store.creation import RequestCreator
 from bot.store.errors import translates_redis_errors
 from bot.store.keys import Keys
+from bot.store.ownership import GRACE
 from bot.store.replication import NO_WAIT, Replication
 from bot.store.scripts import source, transition_script
 from bot.store.transitions import Stepper, Transition
@@ -101,8 +102,10 @@ class RequestStore:
         and ``False`` — unless that request has this request's id: then this is our own call
         arriving twice (a redis-py retry), and the answer is ``True``.
         """
-        stored_id = await self._creator.create(request, nonce=nonce, ttl=ttl, max_open=max_open)
-        stored = await self.get(stored_id)
+        stored_id, fields = await self._creator.create(
+            request, nonce=nonce, ttl=ttl, max_open=max_open
+        )
+        stored = request_from_hash(fields, []) if fields else await self.get(stored_id)
         if stored is None:
             raise UnknownRequest("that request is no longer available; please ask again")
         return stored, stored_id == request.id
@@ -215,8 +218,13 @@ class RequestStore:
         token_name: str,
         op_id: str,
         requester: str | None = None,
+        keep_until: datetime | Literal[False] | None = False,
     ) -> Transition:
         """collecting -> collected; writes ownership; audits CREATED, then DELIVERED.
+
+        With `keep_until` (the token's expiry; None: it never expires) the ownership record
+        and the name claim get their ends in the same step, exactly as
+        `OwnershipStore.keep_until` sets them; with False they are left for the caller.
 
         `requester` is the request's requester as the caller read it (it never changes, so
         building the owner's keys from it before the script is safe; the script refuses a
@@ -243,6 +251,7 @@ class RequestStore:
             token_name,
             owner,
             to_ms(at),
+            *_ends(keep_until),
             extra_keys=extra_keys,
         )
 
@@ -337,3 +346,13 @@ class RequestStore:
         written = await self._hset_if_exists(keys=[self._keys.request(request_id)], args=flat)
         if not written:
             raise UnknownRequest("that request is no longer available")
+
+
+def _ends(expiry: datetime | Literal[False] | None) -> tuple[str, str, str]:
+    """The complete script's ARGV 10-12: whether to set the ends, the ownership record's end
+    (the token's expiry + `GRACE`) and the name claim's (the expiry: IONOS frees the name)."""
+    if expiry is False:
+        return "", "", ""
+    if expiry is None:
+        return "1", "", ""
+    return "1", str(to_ms(expiry + GRACE)), str(to_ms(expiry))
