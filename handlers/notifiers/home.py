@@ -84,11 +84,12 @@ class HomePublisher:
         while self._queue or self._registries:
             try:
                 await self._screen()
-                if not self._queue:
+                # the first one known: someone noted while _screen waited is screened next turn
+                user = next((u for u, known in self._queue.items() if known), None)
+                if user is None:
                     continue
-                user = next(iter(self._queue))
                 del self._queue[user]
-                await self._publish(user)  # everyone left in the queue is a known viewer
+                await self._publish(user)
             except asyncio.CancelledError:
                 raise
             except Exception:
