@@ -10,7 +10,9 @@ beside the driver, because the driver reads what they received.
 
 Reported: flows per second at bounded concurrency, ack latency during the run, Redis
 commands per flow (``INFO commandstats`` deltas: commands run inside Lua scripts are
-counted as well as the EVALSHA that ran them) and CPU time per flow, per process.
+counted as well as the EVALSHA that ran them) and CPU time per flow, per process. After the
+timed run, `MONITORED` more flows run under Redis ``MONITOR`` to split those commands into what
+the bot sends (each one a round trip unless pipelined) and what runs inside its Lua scripts.
 
     python -m bench.flows [--quick] [--profile DIR]   # DIR/bot.txt
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import tempfile
 import time
@@ -42,6 +45,7 @@ from bot.devtools.slack import FakeSlack, hooks_url
 
 WARM_UP = 3  # flows before the timed run: connections, caches, Lua scripts loaded
 TOP = 8  # Redis commands named in the summary
+MONITORED = 20  # flows after the timed run whose commands are split: sent by the bot / in Lua
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,8 @@ class Result:
     bot_cpu: float
     driver_cpu: float
     tokens_made: int
+    sent: Counter[str]  # per MONITORED flows: commands the bot sent
+    in_lua: Counter[str]  # per MONITORED flows: commands run inside Lua scripts
 
 
 async def command_calls(redis: aioredis.Redis) -> Counter[str]:
@@ -72,6 +78,32 @@ async def command_calls(redis: aioredis.Redis) -> Counter[str]:
     calls = Counter({k.removeprefix("cmdstat_"): int(v["calls"]) for k, v in stats.items()})
     del calls["info"]  # ours
     return calls
+
+
+async def split_calls(
+    redis: aioredis.Redis, driver: FlowDriver, indices: range
+) -> tuple[Counter[str], Counter[str]]:
+    """Run `indices` one at a time under MONITOR: (commands the bot sent, commands in Lua)."""
+    sent: Counter[str] = Counter()
+    in_lua: Counter[str] = Counter()
+    async with redis.monitor() as monitor:
+
+        async def listen() -> None:
+            async for entry in monitor.listen():
+                name = entry["command"].split(" ", 1)[0].lower()
+                (in_lua if entry["client_type"] == "lua" else sent)[name] += 1
+
+        listener = asyncio.create_task(listen())
+        try:
+            await timed_flows(driver, indices, 1)
+            await redis.ping()  # a marker: MONITOR shows it after everything the flows sent
+            await asyncio.sleep(0.2)
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+    sent["ping"] -= 1
+    return +sent, +in_lua
 
 
 async def timed_flows(
@@ -149,6 +181,8 @@ async def _timed(
     bot.ask("profile_stop", timeout=300)  # rendering a long profile is slow
     calls = await command_calls(redis)
     calls.subtract(calls_before)
+    end = WARM_UP + plan.flows
+    sent, in_lua = await split_calls(redis, driver, range(end, end + MONITORED))
     names = {token_name(i) for i in range(WARM_UP, WARM_UP + plan.flows)}
     made = sum(1 for t in ionos.tokens(registry_id) if t.name in names)
     return Result(
@@ -161,6 +195,8 @@ async def _timed(
         bot_cpu=bot_cpu,
         driver_cpu=driver_cpu,
         tokens_made=made,
+        sent=sent,
+        in_lua=in_lua,
     )
 
 
@@ -180,9 +216,16 @@ def summary(plan: Plan, r: Result) -> list[str]:
         f"acks during flows: {all_acks.line()} ({per_step} ms)",
         f"redis per flow: {total_calls / done:.1f} commands; top: {top}",
         f"redis commands per flow, all: {every}",
+        f"redis per flow, split over {MONITORED} monitored flows: bot sent "
+        f"{sum(r.sent.values()) / MONITORED:.1f} ({_per(r.sent, MONITORED)}); inside Lua "
+        f"{sum(r.in_lua.values()) / MONITORED:.1f} ({_per(r.in_lua, MONITORED)})",
         f"cpu per flow: bot={1000 * r.bot_cpu / done:.1f} ms "
         f"driver+stand-ins={1000 * r.driver_cpu / done:.1f} ms",
     ]
+
+
+def _per(calls: Counter[str], flows: int) -> str:
+    return " ".join(f"{name}={n / flows:.2f}" for name, n in calls.most_common())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         f"real Redis (appendfsync {args.appendfsync})",
         flush=True,
     )
-    slack = fake_slack(requesters=WARM_UP + plan.flows)
+    slack = fake_slack(requesters=WARM_UP + plan.flows + MONITORED)
     ionos = fake_ionos(latency=0.0, seed_tokens=0)
     profile = args.profile.resolve() if args.profile else None
     if profile:

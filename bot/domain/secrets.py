@@ -98,31 +98,43 @@ def forms_of(value: str) -> set[str]:
 
 class _SecretRegistry:
     """Values that must never be logged; kept only as long as the process holds them. Each is
-    matched in all of its `forms_of`, with one regular expression (longest forms first)."""
+    matched in all of its `forms_of`, with one regular expression (longest forms first).
+
+    The forms and the expression are built when a log line is next scrubbed, not when a value
+    comes or goes: a collect holds the password for a few milliseconds and usually logs
+    nothing meanwhile, so building them on every `hidden` cost each collect a compile of every
+    form of every password then in flight. `scrub` still always uses the values held now."""
 
     def __init__(self) -> None:
-        self._values: dict[str, set[str]] = {}
+        self._values: dict[str, set[str] | None] = {}  # value -> its forms, once built
         self._pattern: re.Pattern[str] | None = None
+        self._stale = False
         self._lock = threading.Lock()
 
     def add(self, value: str) -> None:
         if len(value) >= 6:
-            forms = forms_of(value)
             with self._lock:
-                self._values[value] = forms
-                self._compile()
+                self._values.setdefault(value, None)
+                self._stale = True
 
     def discard(self, value: str) -> None:
         with self._lock:
-            if self._values.pop(value, None) is not None:
-                self._compile()
+            if value in self._values:
+                del self._values[value]
+                self._stale = True
 
     def _compile(self) -> None:
-        forms = sorted({f for fs in self._values.values() for f in fs}, key=len, reverse=True)
+        for value, known in self._values.items():
+            if known is None:
+                self._values[value] = forms_of(value)
+        forms = sorted({f for fs in self._values.values() if fs for f in fs}, key=len, reverse=True)
         self._pattern = re.compile("|".join(map(re.escape, forms))) if forms else None
+        self._stale = False
 
     def scrub(self, text: str) -> str:
         with self._lock:
+            if self._stale:
+                self._compile()
             pattern = self._pattern
         return text if pattern is None else pattern.sub(MASK, text)
 

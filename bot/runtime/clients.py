@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
@@ -21,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.ionos.auth import auth_from
 from bot.ionos.client import IonosClient
 from bot.ionos.retry import RetryPolicy
+from bot.runtime.ionos_transport import aiohttp_transport
 from bot.runtime.metrics import Metrics
 from bot.runtime.redis_settings import RedisSettings
 from bot.runtime.settings import Settings
@@ -84,13 +86,21 @@ def redis_from(settings: RedisSettings, *, socket_timeout: float = 1.0) -> Redis
     return Redis(connection_pool=pool)
 
 
-def slack_client(settings: Settings, *, retries: bool = True, timeout: int = 30) -> AsyncWebClient:
+def slack_client(
+    settings: Settings,
+    *,
+    retries: bool = True,
+    timeout: int = 30,
+    session: aiohttp.ClientSession | None = None,
+) -> AsyncWebClient:
     """``retries=False`` for the sweep's messages: a failed post is left for the next sweep
-    (no sleeping through Retry-After, no duplicate after a lost answer)."""
+    (no sleeping through Retry-After, no duplicate after a lost answer). Without `session`,
+    slack_sdk opens (and closes) a new aiohttp session, so a new connection, for every call."""
     return AsyncWebClient(
         token=settings.slack_bot_token.get_secret_value(),
         base_url=settings.slack_api_url,
         timeout=timeout,
+        session=session,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=1),
             AsyncRateLimitErrorRetryHandler(max_retry_count=2),
@@ -125,21 +135,35 @@ def ionos_client(
         retry=retry or RetryPolicy(),
         observe=metrics.observe_ionos if metrics else None,
         shared_pace=shared,
+        transport=aiohttp_transport(settings.ionos_max_in_flight),
     )
+
+
+def slack_session(timeout: int = 30) -> aiohttp.ClientSession:
+    """One aiohttp session for the Web API clients, so calls reuse their connections (a new
+    session per call, slack_sdk's default, cost a TCP connect and a session per Slack call:
+    ~10 calls per request flow). ``timeout`` bounds each call, as the client's own would.
+    aiohttp's silent resend of an idempotent request on a dropped pooled connection is off:
+    the clients' retry handlers decide (the sweep's client never retries)."""
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout), trust_env=True)
+    session._retry_connection = False  # no public switch in aiohttp 3.x
+    return session
 
 
 @contextlib.asynccontextmanager
 async def open_clients(settings: Settings, metrics: Metrics) -> AsyncIterator[Clients]:
     redis = redis_from(settings)
     ionos = ionos_client(settings, metrics, redis)
+    session = slack_session()
     try:
         yield Clients(
             redis=redis,
-            slack=slack_client(settings),
-            slack_once=slack_client(settings, retries=False),
+            slack=slack_client(settings, session=session),
+            slack_once=slack_client(settings, retries=False, session=session),
             ionos=ionos,
         )
     finally:
+        await session.close()
         await ionos.aclose()
         await redis.aclose()
         await redis.connection_pool.disconnect()

@@ -188,9 +188,9 @@ class DeliveryService:
             token_id=token_id,
             token_name=token_name,
             op_id=op_id,
+            requester=request.requester,
+            keep_until=request.ask.expiry,  # the ownership record's and name claim's ends
         )
-        if done.applied:
-            await self._ownership.keep_until(token_id, request.ask.expiry)
         rotated = done.request is not None and done.request.kind is RequestKind.ROTATE
         if done.applied and rotated and done.request and self._rotations is not None:
             await self._rotations.delivered(done.request)

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pydantic import SecretStr
 
@@ -209,6 +209,8 @@ class RequestRepository(Protocol):
         token_id: str,
         token_name: str,
         op_id: str,
+        requester: str | None = None,
+        keep_until: datetime | Literal[False] | None = False,
     ) -> Transitioned: ...
     async def release(
         self,

@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 
 from bot.domain.errors import NameTaken, TooManyOpen
 from bot.domain.models import RequestKind, RequestState, TokenRequest
-from bot.store.codec import as_str, ms, request_fields, to_iso, to_ms
+from bot.store.codec import as_str, ms, pairs, request_fields, to_iso, to_ms
 from bot.store.keys import Keys
 from bot.store.replication import NO_WAIT, Replication
 from bot.store.scripts import audit_script
@@ -50,10 +50,12 @@ class RequestCreator:
         nonce: str,
         ttl: timedelta,
         max_open: int | None = None,
-    ) -> str:
+    ) -> tuple[str, dict[str, str]]:
         """Store a new pending request once per nonce.
 
-        Returns the id of the stored request: this one's, or the one the nonce already made.
+        Returns the id of the stored request — this one's, or the one the nonce already made —
+        and, when this call stored it, its hash as stored (read in the same script, so the
+        caller need not read it again); otherwise an empty dict.
 
         In the same atomic step the token name is reserved on the registry for this request
         (not for an extension, which makes no token): `NameTaken` when another open request or
@@ -99,9 +101,9 @@ class RequestCreator:
             name_key,
             open_key,
         ]
-        status, stored_id = await self._create(keys=keys, args=args)
+        status, stored_id, *stored = await self._create(keys=keys, args=args)
         refused(int(status), as_str(stored_id), request)
-        return as_str(stored_id)
+        return as_str(stored_id), pairs(stored[0]) if stored else {}
 
 
 def refused(status: int, answer: str, request: TokenRequest) -> None:

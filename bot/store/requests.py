@@ -22,7 +22,7 @@ requester, trimmed to the newest `USER_INDEX_SIZE`.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from redis.asyncio import Redis
 
@@ -34,6 +34,7 @@ from bot.store.codec import as_str, ms, request_from_hash, to_iso, to_ms
 from bot.store.creation import RequestCreator
 from bot.store.errors import translates_redis_errors
 from bot.store.keys import Keys
+from bot.store.ownership import GRACE
 from bot.store.replication import NO_WAIT, Replication
 from bot.store.scripts import source, transition_script
 from bot.store.transitions import Stepper, Transition
@@ -101,8 +102,10 @@ class RequestStore:
         and ``False`` — unless that request has this request's id: then this is our own call
         arriving twice (a redis-py retry), and the answer is ``True``.
         """
-        stored_id = await self._creator.create(request, nonce=nonce, ttl=ttl, max_open=max_open)
-        stored = await self.get(stored_id)
+        stored_id, fields = await self._creator.create(
+            request, nonce=nonce, ttl=ttl, max_open=max_open
+        )
+        stored = request_from_hash(fields, []) if fields else await self.get(stored_id)
         if stored is None:
             raise UnknownRequest("that request is no longer available; please ask again")
         return stored, stored_id == request.id
@@ -184,14 +187,13 @@ class RequestStore:
             to_ms(at),
             detail,
             "" if version is None else version,
-            extra_keys=[self._keys.approved_index(), *await self.side_keys(request_id)],
+            extra_keys=[self._keys.approved_index()],
         )
 
     async def deny(
         self, request_id: str, *, actor: str, at: datetime, comment: str, op_id: str
     ) -> Transition:
-        side = await self.side_keys(request_id)
-        return await self._step("deny", request_id, actor, at, op_id, comment, extra_keys=side)
+        return await self._step("deny", request_id, actor, at, op_id, comment)
 
     async def claim(
         self, request_id: str, *, actor: str, at: datetime, stale_after: timedelta, op_id: str
@@ -215,22 +217,29 @@ class RequestStore:
         token_id: str,
         token_name: str,
         op_id: str,
+        requester: str | None = None,
+        keep_until: datetime | Literal[False] | None = False,
     ) -> Transition:
-        """collecting -> collected; writes ownership; audits CREATED, then DELIVERED."""
-        requester, name_key = await self._redis.hmget(
-            self._keys.request(request_id), ["requester", "name_key"]
-        )
-        if requester is None:
-            return Transition(applied=False, request=None, refusal=Refusal.UNKNOWN_REQUEST)
-        owner = as_str(
-            requester
-        )  # never changes, so building keys from it before the script is safe
+        """collecting -> collected; writes ownership; audits CREATED, then DELIVERED.
+
+        With `keep_until` (the token's expiry; None: it never expires) the ownership record
+        and the name claim get their ends in the same step, exactly as
+        `OwnershipStore.keep_until` sets them; with False they are left for the caller.
+
+        `requester` is the request's requester as the caller read it (it never changes, so
+        building the owner's keys from it before the script is safe; the script refuses a
+        mismatch); without it, it is read first (one more round trip)."""
+        owner = requester
+        if owner is None:
+            stored = await self._redis.hget(self._keys.request(request_id), "requester")
+            if stored is None:
+                return Transition(applied=False, request=None, refusal=Refusal.UNKNOWN_REQUEST)
+            owner = as_str(stored)
         extra_keys = [
             self._keys.token_owner(token_id),
             self._keys.user_tokens(owner),
             self._keys.approved_index(),
             self._keys.rotations(),
-            as_str(name_key) if name_key else self._keys.name_claim("-", "-"),
         ]
         return await self._step(
             "complete",
@@ -242,6 +251,7 @@ class RequestStore:
             token_name,
             owner,
             to_ms(at),
+            *_ends(keep_until),
             extra_keys=extra_keys,
         )
 
@@ -267,7 +277,7 @@ class RequestStore:
             at,
             op_id,
             reason,
-            extra_keys=[self._keys.approved_index(), *await self.side_keys(request_id)],
+            extra_keys=[self._keys.approved_index()],
         )
 
     async def cancel(
@@ -281,7 +291,7 @@ class RequestStore:
             at,
             op_id,
             detail,
-            extra_keys=[self._keys.approved_index(), *await self.side_keys(request_id)],
+            extra_keys=[self._keys.approved_index()],
         )
 
     async def audit_refusal(
@@ -300,18 +310,6 @@ class RequestStore:
         )
 
     # plumbing ------------------------------------------------------------------------------
-    async def side_keys(self, request_id: str) -> list[str]:
-        """The request's name claim and open-set keys, as stored on it at creation (they never
-        change, so reading them before the script is safe); placeholders for a request stored
-        before they existed, which the scripts then leave alone."""
-        name_key, open_key = await self._redis.hmget(
-            self._keys.request(request_id), ["name_key", "open_key"]
-        )
-        return [
-            as_str(name_key) if name_key else self._keys.name_claim("-", "-"),
-            as_str(open_key) if open_key else self._keys.user_open("-", "-"),
-        ]
-
     async def _step(
         self,
         step: str,
@@ -348,3 +346,13 @@ class RequestStore:
         written = await self._hset_if_exists(keys=[self._keys.request(request_id)], args=flat)
         if not written:
             raise UnknownRequest("that request is no longer available")
+
+
+def _ends(expiry: datetime | Literal[False] | None) -> tuple[str, str, str]:
+    """The complete script's ARGV 10-12: whether to set the ends, the ownership record's end
+    (the token's expiry + `GRACE`) and the name claim's (the expiry: IONOS frees the name)."""
+    if expiry is False:
+        return "", "", ""
+    if expiry is None:
+        return "1", "", ""
+    return "1", str(to_ms(expiry + GRACE)), str(to_ms(expiry))

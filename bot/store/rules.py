@@ -139,7 +139,6 @@ class RulesStore:
             extra_keys=[
                 self._keys.break_glass_open(),
                 self._keys.approved_index(),
-                (await self._requests.side_keys(request.id))[0],
             ],
         )
 

@@ -47,7 +47,7 @@ class HomePublisher:
         self._home = home
         self._clock = clock
         self._pacer = RatePacer(clock, interval=interval, burst=burst)
-        self._queue: dict[str, bool] = {}  # user -> publish even if not known as a viewer
+        self._queue: dict[str, bool] = {}  # user -> known to publish (viewer or forced)
         self._registries: dict[str, None] = {}
         self._worker: asyncio.Task[None] | None = None
 
@@ -83,28 +83,43 @@ class HomePublisher:
     async def _run(self) -> None:
         while self._queue or self._registries:
             try:
-                await self._expand_registries()
-                if not self._queue:
+                await self._screen()
+                # the first one known: someone noted while _screen waited is screened next turn
+                user = next((u for u, known in self._queue.items() if known), None)
+                if user is None:
                     continue
-                user, forced = next(iter(self._queue.items()))
                 del self._queue[user]
-                if forced or await self._home.viewers_among([user]):
-                    await self._publish(user)
+                await self._publish(user)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.warning("home not published", exc_info=True)
 
-    async def _expand_registries(self) -> None:
-        if not self._registries:
-            return
+    async def _screen(self) -> None:
+        """Expand the noted registries to their approvers, then one look-up (one Redis round
+        trip) for everyone queued and not yet known as a viewer: those who never opened Home
+        leave the queue, the others stay in their place, known. Whether someone opened Home
+        only ever goes from no to yes, so knowing it before their turn is as good as at it."""
         names = list(self._registries)
         self._registries.clear()
         approvers: set[str] = set()
         for name in names:
             approvers |= await self._home.approvers_of(name)
-        for user in sorted(await self._home.viewers_among(approvers)):
-            self._queue.setdefault(user, False)
+        unknown = [user for user, known in self._queue.items() if not known]
+        unknown += sorted(approvers - self._queue.keys())
+        if not unknown:
+            return
+        try:
+            viewers = await self._home.viewers_among(unknown)
+        except Exception:
+            for user in unknown:  # unknown they stay: not published this time (as before)
+                self._queue.pop(user, None)
+            raise
+        for user in unknown:
+            if user in viewers:
+                self._queue[user] = True  # a new approver joins at the end, as before
+            else:
+                self._queue.pop(user, None)
 
     async def _publish(self, user: str) -> None:
         await self._pacer.wait()

@@ -11,6 +11,7 @@ from pydantic import SecretStr
 
 from bot.devtools.ionos import FakeIonos, RecordedRequest
 from bot.ionos.client import IonosClient, auth_from
+from bot.runtime.ionos_transport import aiohttp_transport
 
 FAKE_BEARER = "fake-token"
 FAKE_USER, FAKE_PASS = "fake-user", "fake-pass"
@@ -34,7 +35,10 @@ def bearer() -> httpx.Auth:
 def open_client(
     url: str, *, auth: httpx.Auth | None = None, sleep: RecordingSleep | None = None, **kw: Any
 ) -> IonosClient:
-    """A client for ``url``; backoff and pacing waits go to ``sleep`` (never really slept)."""
+    """A client for ``url``; backoff and pacing waits go to ``sleep`` (never really slept).
+    It runs on the transport production uses (aiohttp under httpx, `bot.runtime.clients`), so
+    these tests hold the retry rules and error mapping to it; ``transport=`` overrides."""
+    kw.setdefault("transport", aiohttp_transport(kw.get("max_in_flight", 8)))
     return IonosClient(url, auth or bearer(), sleep=sleep or RecordingSleep(), **kw)
 
 

@@ -5,17 +5,19 @@ the version they were made from — each an atomic step in Redis, raced from two
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Literal
 
+import pytest
 import redis.asyncio as aioredis
 
 from bot.domain.audit import AuditAction, Refusal
-from bot.domain.errors import NameTaken, TooManyOpen
+from bot.domain.errors import NameTaken, StoreUnavailable, TooManyOpen
 from bot.domain.models import Action, RepoScope, RequestKind, TokenRequest
 from bot.store.audit import AuditLog
 from bot.store.keys import Keys
-from bot.store.ownership import OwnershipStore
-from bot.store.requests import RequestStore
+from bot.store.ownership import GRACE, OwnershipStore
+from bot.store.requests import RequestStore, Transition
 from tests.store.conftest import T0, TTL, count_actions, make_ask, make_request, op
 
 
@@ -84,6 +86,83 @@ async def test_the_name_goes_from_request_to_token_and_is_freed_at_the_end(
     await ownership.forget("tok-1")  # deleted: the name is free again
     assert await redis.get(name_key) is None
     assert await _created(store, _named("ci-push", "U4"))
+
+
+async def _collected(
+    store: RequestStore,
+    name: str,
+    requester: str,
+    token_id: str,
+    keep_until: datetime | Literal[False] | None = False,
+) -> Transition:
+    """Create, approve, claim and complete; with `keep_until`, as the delivery completes."""
+    request = _named(name, requester)
+    assert await _created(store, request)
+    await store.approve(request.id, actor="U_BOSS", at=T0, op_id=op())
+    await store.claim(
+        request.id, actor=requester, at=T0, stale_after=timedelta(minutes=15), op_id=op()
+    )
+    return await store.complete(
+        request.id,
+        actor=requester,
+        at=T0,
+        token_id=token_id,
+        token_name=name,
+        op_id=op(),
+        requester=None if keep_until is False else requester,
+        keep_until=keep_until,
+    )
+
+
+async def test_complete_sets_the_ends_keep_until_would_in_the_same_step(
+    store: RequestStore, redis: aioredis.Redis, keys: Keys, ownership: OwnershipStore
+) -> None:
+    """The delivery passes the token's expiry to `complete` (#17: one round trip, not three);
+    the ownership record and the name claim end exactly where `OwnershipStore.keep_until`
+    puts them, for a token that expires and for one that never does."""
+    expiry = T0 + timedelta(days=400)
+    done = await _collected(store, "ends-a", "U1", "tok-a", keep_until=expiry)
+    assert done.applied
+    await _collected(store, "ends-b", "U2", "tok-b")  # the old way: then keep_until
+    await ownership.keep_until("tok-b", expiry)
+    for token, name in (("tok-a", "ends-a"), ("tok-b", "ends-b")):
+        owner_end = await redis.pexpiretime(keys.token_owner(token))
+        assert abs(owner_end - int((expiry + GRACE).timestamp() * 1000)) <= 1
+        assert await redis.pexpiretime(keys.name_claim("reg-1", name)) == int(
+            expiry.timestamp() * 1000
+        )
+    never = await _collected(store, "ends-c", "U3", "tok-c", keep_until=None)
+    assert never.applied and (await ownership.get("tok-c")) is not None
+    assert await redis.pexpiretime(keys.token_owner("tok-c")) == -1
+    assert await redis.pexpiretime(keys.name_claim("reg-1", "ends-c")) == -1
+    assert await redis.get(keys.name_claim("reg-1", "ends-c")) == "token:tok-c"
+
+
+async def test_complete_refuses_a_requester_that_is_not_the_stored_one(
+    store: RequestStore, redis: aioredis.Redis, keys: Keys
+) -> None:
+    request = _named("wrong-owner", "U1")
+    assert await _created(store, request)
+    await store.approve(request.id, actor="U_BOSS", at=T0, op_id=op())
+    await store.claim(request.id, actor="U1", at=T0, stale_after=timedelta(minutes=15), op_id=op())
+    with pytest.raises(StoreUnavailable):  # the script refused: a Redis error reply
+        await store.complete(
+            request.id,
+            actor="U1",
+            at=T0,
+            token_id="tok-w",
+            token_name="wrong-owner",
+            op_id=op(),
+            requester="U_EVIL",
+        )
+    assert await redis.exists(keys.token_owner("tok-w")) == 0
+    assert await redis.smembers(keys.user_tokens("U_EVIL")) == set()
+
+
+async def test_create_answers_the_request_as_stored(store: RequestStore) -> None:
+    request = _named("as-stored", "U1")
+    stored, created = await store.create(request, nonce=op(), ttl=TTL)
+    assert created and stored == await store.get(request.id)
 
 
 async def test_open_requests_per_person_are_counted_atomically(

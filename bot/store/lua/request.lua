@@ -7,12 +7,57 @@
 local REQ, APPROVALS, STREAM, HEAD, PENDING = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local OP, ACTOR, AT, MAXLEN, RETENTION_MS = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 
+-- The request hash is read once (HGETALL) and kept in HASH; every write to it in a script goes
+-- through hset / hdel, which write Redis and HASH alike, so field() always answers what Redis
+-- holds (a script runs alone: nothing else writes the hash meanwhile).
+local HASH = nil
+
+local function load_hash()
+  HASH = {}
+  local flat = redis.call('HGETALL', REQ)
+  for i = 1, #flat, 2 do
+    HASH[flat[i]] = flat[i + 1]
+  end
+end
+
 local function field(name)
-  return redis.call('HGET', REQ, name) or ''
+  if HASH == nil then
+    load_hash()
+  end
+  return HASH[name] or ''
+end
+
+local function hset(...)
+  local pairs_ = {...}
+  redis.call('HSET', REQ, unpack(pairs_))
+  if HASH == nil then
+    load_hash()
+  end
+  for i = 1, #pairs_, 2 do
+    HASH[pairs_[i]] = tostring(pairs_[i + 1])
+  end
+end
+
+local function hdel(...)
+  local names = {...}
+  redis.call('HDEL', REQ, unpack(names))
+  if HASH ~= nil then
+    for _, name in ipairs(names) do
+      HASH[name] = nil
+    end
+  end
 end
 
 local function reply(result)
-  return {result, redis.call('HGETALL', REQ), redis.call('ZRANGE', APPROVALS, 0, -1, 'WITHSCORES')}
+  if HASH == nil then
+    load_hash()
+  end
+  local flat = {}
+  for name, value in pairs(HASH) do
+    flat[#flat + 1] = name
+    flat[#flat + 1] = value
+  end
+  return {result, flat, redis.call('ZRANGE', APPROVALS, 0, -1, 'WITHSCORES')}
 end
 
 local function result_json(applied, refusal, detail)
@@ -38,7 +83,7 @@ end
 -- Record the op id with its result, then answer.
 local function finish(applied, refusal, detail)
   local result = result_json(applied, refusal, detail)
-  redis.call('HSET', REQ, 'op:' .. OP, result)
+  hset('op:' .. OP, result)
   return reply(result)
 end
 
@@ -58,11 +103,12 @@ local function keep_for_retention()
   redis.call('PEXPIRE', APPROVALS, RETENTION_MS)
 end
 
-if redis.call('EXISTS', REQ) == 0 then
+load_hash()
+if next(HASH) == nil then -- no such request (an empty hash does not exist in Redis)
   return {cjson.encode({applied = false, refusal = 'unknown_request', approvals = 0, detail = ''}), {}, {}}
 end
-local recorded = redis.call('HGET', REQ, 'op:' .. OP)
-if recorded then
+local recorded = field('op:' .. OP)
+if recorded ~= '' then
   return reply(recorded)
 end
 local STATE = field('state')
@@ -82,28 +128,27 @@ local function stale_detail()
   return 'already ' .. STATE
 end
 
--- The request's token-name claim and its entry in the requester's open set: the caller passes
--- their keys (read from the hash's name_key / open_key fields, which never change); a request
--- stored before those fields existed has neither, and these do nothing for it.
-local function ours(name, key)
-  local own = field(name)
-  return own ~= '' and own == key
-end
-
-local function release_name(key)
-  if ours('name_key', key) and redis.call('GET', key) == 'req:' .. field('id') then
+-- The request's token-name claim and its entry in the requester's open set: their keys were
+-- stored on the hash at creation (fields name_key / open_key, never changed; built by
+-- bot/store/keys.py, so in the {regbot} hash tag's slot like every key the script declares);
+-- a request stored before those fields existed has neither, and these do nothing for it.
+local function release_name()
+  local key = field('name_key')
+  if key ~= '' and redis.call('GET', key) == 'req:' .. field('id') then
     redis.call('DEL', key)
   end
 end
 
-local function keep_name(key, ttl_ms)
-  if ours('name_key', key) and redis.call('GET', key) == 'req:' .. field('id') then
+local function keep_name(ttl_ms)
+  local key = field('name_key')
+  if key ~= '' and redis.call('GET', key) == 'req:' .. field('id') then
     redis.call('PEXPIRE', key, ttl_ms)
   end
 end
 
-local function leave_open(key)
-  if ours('open_key', key) then
+local function leave_open()
+  local key = field('open_key')
+  if key ~= '' then
     redis.call('ZREM', key, field('id'))
   end
 end

@@ -12,6 +12,6 @@ if STATE == 'collecting' then
   end
   detail = detail .. '; the attempt made at ' .. since .. ' was abandoned'
 end
-redis.call('HSET', REQ, 'state', 'collecting', 'claimed_at', AT)
+hset('state', 'collecting', 'claimed_at', AT)
 audit('claimed', 'ok', detail)
 return finish(true, '', '')

@@ -1,5 +1,5 @@
--- KEYS: 6 approved index (approved, not yet collected, by decision time), 7 name claim,
---       8 the requester's open set (see request.lua)
+-- KEYS: 6 approved index (approved, not yet collected, by decision time)
+-- (the name claim and the requester's open set: their keys are on the hash, see request.lua)
 -- ARGV: 6 ask json ("" = keep), 7 registry id of that ask, 8 narrowed ("" = keep), 9 comment,
 --       10 approval time (epoch ms), 11 extra audit detail, 12 the version of the request the
 --       narrowing was made from ("" = no narrowing)
@@ -25,11 +25,11 @@ if ttl > 0 then
   redis.call('PEXPIRE', APPROVALS, ttl)
 end
 if ARGV[6] ~= '' then
-  redis.call('HSET', REQ, 'ask', ARGV[6], 'registry_id', ARGV[7], 'version', version + 1)
+  hset('ask', ARGV[6], 'registry_id', ARGV[7], 'version', version + 1)
 end
 if ARGV[8] ~= '' then
   local before = field('narrowed')
-  redis.call('HSET', REQ, 'narrowed', before == '' and ARGV[8] or (before .. '; ' .. ARGV[8]))
+  hset('narrowed', before == '' and ARGV[8] or (before .. '; ' .. ARGV[8]))
 end
 local count = redis.call('ZCARD', APPROVALS)
 local quorum = tonumber(field('quorum')) or 1
@@ -38,15 +38,15 @@ if ARGV[11] ~= '' then
   detail = detail .. '; ' .. ARGV[11]
 end
 if count >= quorum then
-  redis.call('HSET', REQ, 'state', 'approved', 'decided_by', ACTOR, 'decided_at', AT)
+  hset('state', 'approved', 'decided_by', ACTOR, 'decided_at', AT)
   if ARGV[9] ~= '' then
-    redis.call('HSET', REQ, 'comment', ARGV[9])
+    hset('comment', ARGV[9])
   end
   redis.call('ZREM', PENDING, field('id'))
   redis.call('ZADD', KEYS[6], ARGV[10], field('id'))
-  leave_open(KEYS[8])
+  leave_open()
   keep_for_retention() -- outlives the pending ttl: the claim ttl runs from here (housekeeping)
-  keep_name(KEYS[7], RETENTION_MS) -- the name stays this request's until collected or expired
+  keep_name(RETENTION_MS) -- the name stays this request's until collected or expired
   audit('approved', 'ok', detail)
 else
   audit('approval_recorded', 'ok', detail)

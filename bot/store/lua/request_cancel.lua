@@ -1,4 +1,4 @@
--- KEYS: 6 approved index, 7 name claim, 8 the requester's open set.
+-- KEYS: 6 approved index (name claim and open set: keys on the hash, see request.lua).
 -- ARGV: 6 audit detail (what was withdrawn).
 -- The requester withdraws their own request while it is pending or approved (not yet being
 -- collected). Racing an approval, a deny, a claim or the expiry sweep, exactly one applies:
@@ -12,11 +12,11 @@ end
 if STATE ~= 'pending' and STATE ~= 'approved' then
   return refuse('cancel', 'stale', stale_detail())
 end
-redis.call('HSET', REQ, 'state', 'cancelled', 'cancelled_at', AT)
+hset('state', 'cancelled', 'cancelled_at', AT)
 redis.call('ZREM', PENDING, field('id'))
 redis.call('ZREM', KEYS[6], field('id'))
-release_name(KEYS[7])
-leave_open(KEYS[8])
+release_name()
+leave_open()
 keep_for_retention()
 audit('cancelled', 'ok', ARGV[6])
 return finish(true, '', '')

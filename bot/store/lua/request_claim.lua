@@ -13,10 +13,10 @@ if STATE == 'collecting' then
   end
   detail = 're-claimed: the claim made at ' .. since .. ' was abandoned'
 end
-redis.call('HSET', REQ, 'state', 'collecting', 'claimed_at', AT, 'claim_op', OP)
+hset('state', 'collecting', 'claimed_at', AT, 'claim_op', OP)
 if field('create_attempted_at') == '' then
   -- recorded before IONOS is asked: a token of this name made before it is not this request's
-  redis.call('HSET', REQ, 'create_attempted_at', AT)
+  hset('create_attempted_at', AT)
 end
 keep_for_retention()
 audit('claimed', 'ok', detail)

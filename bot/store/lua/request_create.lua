@@ -7,7 +7,7 @@
 --       5 audit maxlen, 6 retention ms, 7 requester index size, 8 pending (1/0), 9 actor, 10 at,
 --       11 registry, 12 detail, 13 reserve the name (1/0), 14 most open requests ("" = no
 --       limit), 15.. hash field/value pairs
--- Reply: {1, id} when created; {0, id of the request the nonce already made}; {2, holder of
+-- Reply: {1, id, HGETALL of the new request} when created (it has no approvals yet); {0, id of the request the nonce already made}; {2, holder of
 -- the name ("req:<id>" or "token:<id>")}; {3, open requests counted}. A refusal is audited
 -- (action refused) and stores nothing.
 local existing = redis.call('GET', KEYS[5])
@@ -62,4 +62,4 @@ audit_append(KEYS[2], KEYS[3], ARGV[5], {
   at = ARGV[10], actor = ARGV[9], action = 'requested', outcome = 'ok', registry = ARGV[11],
   token = '', request_id = ARGV[1], detail = ARGV[12], op = '',
 })
-return {1, ARGV[1]}
+return {1, ARGV[1], redis.call('HGETALL', KEYS[1])}

@@ -10,6 +10,6 @@ end
 if tonumber(ARGV[7]) < tonumber(ARGV[8]) + tonumber(ARGV[6]) then
   return quiet_refusal('stale', 'not due')
 end
-redis.call('HSET', REQ, 'escalated_at', AT)
+hset('escalated_at', AT)
 audit('escalated', 'ok', 'undecided: put to ' .. ARGV[9])
 return finish(true, '', '')

@@ -3,8 +3,8 @@
 if STATE ~= 'collecting' then
   return quiet_refusal('stale', stale_detail())
 end
-redis.call('HSET', REQ, 'state', 'collected', 'collected_at', AT)
-redis.call('HDEL', REQ, 'claimed_at')
+hset('state', 'collected', 'collected_at', AT)
+hdel('claimed_at')
 redis.call('ZREM', KEYS[6], field('id'))
 keep_for_retention()
 audit('extended', 'ok', ARGV[6])

@@ -12,6 +12,6 @@ if tonumber(ARGV[7]) < due then
   return quiet_refusal('stale', 'not due')
 end
 count = count + 1
-redis.call('HSET', REQ, 'nudges', count, 'nudged_at_ms', ARGV[7])
+hset('nudges', count, 'nudged_at_ms', ARGV[7])
 audit('nudged', 'ok', 'approvers reminded (' .. count .. ')')
 return finish(true, '', tostring(count))

@@ -2,7 +2,7 @@
 if STATE ~= 'collecting' then
   return refuse('release', 'stale', stale_detail())
 end
-redis.call('HSET', REQ, 'state', 'approved')
-redis.call('HDEL', REQ, 'claimed_at', 'claim_op')
+hset('state', 'approved')
+hdel('claimed_at', 'claim_op')
 audit(ARGV[6], 'failed', ARGV[7])
 return finish(true, '', '')

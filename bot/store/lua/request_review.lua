@@ -1,6 +1,6 @@
 -- The post-hoc review of a break-glass request: acknowledge it, or revoke it (once, by one
 -- approver; the service checks who is an approver before calling).
--- KEYS: 6 open break-glass index, 7 approved index, 8 name claim
+-- KEYS: 6 open break-glass index, 7 approved index (the name claim's key is on the hash)
 -- ARGV: 6 verb (acknowledge | revoke | release), 7 created (epoch ms), 8 detail
 -- revoke of an approved (not yet collected) request cancels it: no token will be made.
 -- release undoes a revoke whose IONOS calls failed, so that it can be clicked again.
@@ -12,7 +12,7 @@ if verb == 'release' then
   if field('review') ~= 'revoked' then
     return quiet_refusal('stale', 'not being revoked')
   end
-  redis.call('HDEL', REQ, 'review', 'reviewed_by', 'reviewed_at')
+  hdel('review', 'reviewed_by', 'reviewed_at')
   redis.call('ZADD', KEYS[6], ARGV[7], field('id'))
   audit('revoke_failed', 'failed', ARGV[8])
   return finish(true, '', '')
@@ -27,12 +27,12 @@ if verb == 'revoke' and STATE == 'collecting' then
   return quiet_refusal('in_progress', 'the token is being created right now')
 end
 local past = {acknowledge = 'acknowledged', revoke = 'revoked'}
-redis.call('HSET', REQ, 'review', past[verb], 'reviewed_by', ACTOR, 'reviewed_at', AT)
+hset('review', past[verb], 'reviewed_by', ACTOR, 'reviewed_at', AT)
 redis.call('ZREM', KEYS[6], field('id'))
 if verb == 'revoke' and STATE == 'approved' then
-  redis.call('HSET', REQ, 'state', 'cancelled')
+  hset('state', 'cancelled')
   redis.call('ZREM', KEYS[7], field('id'))
-  release_name(KEYS[8])
+  release_name()
 end
 audit(past[verb], 'ok', ARGV[8])
 return finish(true, '', '')

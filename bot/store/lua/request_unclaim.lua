@@ -5,7 +5,7 @@
 if STATE ~= 'collecting' or field('claim_op') ~= ARGV[6] then
   return quiet_refusal('stale', stale_detail())
 end
-redis.call('HSET', REQ, 'state', 'approved')
-redis.call('HDEL', REQ, 'claimed_at', 'claim_op')
+hset('state', 'approved')
+hdel('claimed_at', 'claim_op')
 audit('creation_failed', 'failed', ARGV[7])
 return finish(true, '', '')

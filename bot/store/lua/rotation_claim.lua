@@ -14,5 +14,5 @@ if ARGV[8] ~= '' then
     return quiet_refusal('stale', 'not due')
   end
 end
-redis.call('HSET', REQ, 'rotation_claimed_at', AT)
+hset('rotation_claimed_at', AT)
 return finish(true, '', '')

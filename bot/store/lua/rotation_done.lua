@@ -4,8 +4,8 @@
 if rotation_stage() ~= ARGV[6] or field('rotation_claimed_at') == '' then
   return quiet_refusal('stale', 'the old token is already ' .. rotation_stage())
 end
-redis.call('HSET', REQ, 'rotation', ARGV[7])
-redis.call('HDEL', REQ, 'rotation_claimed_at')
+hset('rotation', ARGV[7])
+hdel('rotation_claimed_at')
 if ARGV[7] == 'deleted' then
   redis.call('ZREM', ROTATIONS, field('id'))
 else

@@ -3,6 +3,6 @@
 if field('rotation_claimed_at') == '' then
   return quiet_refusal('stale', 'no step under way')
 end
-redis.call('HDEL', REQ, 'rotation_claimed_at')
+hdel('rotation_claimed_at')
 audit_old_token(ARGV[6], 'failed', ARGV[7])
 return finish(true, '', '')

@@ -1,0 +1,55 @@
+"""The Home publisher screens everyone queued with one viewer look-up (#17), and never
+publishes someone who was noted while that look-up was on its way and not screened yet."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from typing import Any, cast
+
+from bot.domain.clock import FakeClock
+from bot.services.home import HomeService
+from handlers.notifiers.home import HomePublisher
+
+
+class _Home:
+    """`viewers_among` answers from `viewers`; the first call lets the test add a refresh while
+    it waits. `snapshot` stands for a publish (the test only looks at who got one)."""
+
+    def __init__(self, viewers: set[str]) -> None:
+        self.viewers = viewers
+        self.lookups: list[list[str]] = []
+        self.published: list[str] = []
+        self.first_lookup = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def viewers_among(self, user_ids: Iterable[str]) -> set[str]:
+        wanted = list(user_ids)
+        self.lookups.append(wanted)
+        if len(self.lookups) == 1:
+            self.first_lookup.set()
+            await self.release.wait()
+        return {u for u in wanted if u in self.viewers}
+
+    async def approvers_of(self, registry_name: str) -> frozenset[str]:
+        return frozenset()
+
+    async def snapshot(self, user_id: str) -> Any:
+        self.published.append(user_id)
+        raise RuntimeError("stands for a publish")  # logged by the worker, nothing sent
+
+
+async def test_one_lookup_for_the_queue_and_no_publish_unscreened() -> None:
+    home = _Home(viewers={"U_VIEWER"})
+    publisher = HomePublisher(cast(Any, None), cast(HomeService, home), FakeClock())
+    publisher.refresh("U_NEVER", "U_NEVER2")
+    await home.first_lookup.wait()
+    publisher.refresh("U_LATE")  # noted while the look-up is on its way: not a viewer
+    home.release.set()
+    await publisher.idle()
+    assert home.lookups == [["U_NEVER", "U_NEVER2"], ["U_LATE"]]  # one look-up per screening
+    assert home.published == []
+    publisher.refresh("U_VIEWER", "U_NEVER")
+    await publisher.idle()
+    assert home.lookups[2:] == [["U_VIEWER", "U_NEVER"]]
+    assert home.published == ["U_VIEWER"]
