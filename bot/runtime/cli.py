@@ -39,7 +39,14 @@ def _lazy(target: str) -> Callable[[argparse.Namespace], int]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="regbot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+    _running(sub)
+    _records(sub)
+    _dev_tools(sub)
+    return parser
 
+
+def _running(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """serve, check-config."""
     serve = sub.add_parser(
         "serve", help="run the bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP)"
     )
@@ -51,20 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(run=_lazy("bot.runtime.check_config:check_config_command"))
 
-    fake = sub.add_parser("fake-ionos", help="run the local IONOS Container Registry stand-in")
-    fake.add_argument("--host", default="127.0.0.1")
-    fake.add_argument("--port", type=int, default=8080)
-    fake.add_argument("--seed", default=None, help="YAML or JSON file of registries and tokens")
-    fake.add_argument("--latency", type=float, default=0.0, help="seconds added to each answer")
-    fake.add_argument("--rate-limit", type=float, default=None, help="requests per second")
-    fake.set_defaults(run=_lazy("bot.devtools.ionos:run_cli"))
 
-    slack = sub.add_parser(
-        "fake-slack", help="run the local Slack stand-in (Web API and Socket Mode, with /try)"
-    )
-    _slack_arguments(slack)
-    slack.set_defaults(run=_lazy("bot.devtools.slack_cli:run_cli"))
-
+def _records(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """audit, review, sweep, policy: what operators run against Redis and the policy."""
     audit = sub.add_parser("audit", help="export or verify the audit trail")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     export = audit_sub.add_parser("export", help="print audit entries")
@@ -102,9 +98,25 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--policy", default=None, help="default: $REGBOT_POLICY or policy.yml")
     explain.set_defaults(run=_lazy("bot.runtime.policy_cli:explain_command"))
 
+
+def _dev_tools(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The stand-ins and the demo (bot/devtools, loaded only when run)."""
+    fake = sub.add_parser("fake-ionos", help="run the local IONOS Container Registry stand-in")
+    fake.add_argument("--host", default="127.0.0.1")
+    fake.add_argument("--port", type=int, default=8080)
+    fake.add_argument("--seed", default=None, help="YAML or JSON file of registries and tokens")
+    fake.add_argument("--latency", type=float, default=0.0, help="seconds added to each answer")
+    fake.add_argument("--rate-limit", type=float, default=None, help="requests per second")
+    fake.set_defaults(run=_lazy("bot.devtools.ionos:run_cli"))
+
+    slack = sub.add_parser(
+        "fake-slack", help="run the local Slack stand-in (Web API and Socket Mode, with /try)"
+    )
+    _slack_arguments(slack)
+    slack.set_defaults(run=_lazy("bot.devtools.slack_cli:run_cli"))
+
     demo = sub.add_parser("demo", help="play the whole story locally on embedded defaults")
     demo.set_defaults(run=_lazy("bot.devtools.demo:demo_command"))
-    return parser
 
 
 def _slack_arguments(parser: argparse.ArgumentParser) -> None:

@@ -162,6 +162,45 @@ def build_services(
     metrics: Metrics,
 ) -> Services:
     shared = build_shared(policy, clients, stores, clock)
+    rotation, extension = build_renewal_steps(policy, clients, stores, shared, clock)
+    request_flow = RequestService(
+        requests=stores.requests,
+        ownership=stores.ownership,
+        policy=policy,
+        approvers=shared.approvers,
+        catalog=shared.catalog,
+        notifier=shared.notifier,
+        clock=clock,
+        extensions=extension,
+        self_service=SelfService(store=stores.rules, approvers=shared.approvers, policy=policy),
+    )
+    breakglass = build_breakglass(policy, clients, stores, shared, clock)
+    return Services(
+        requests=request_flow,
+        delivery=build_delivery(clients, stores, shared, rotation, breakglass, clock),
+        tokens=shared.tokens,
+        lifecycle=build_lifecycle(
+            policy, clients, stores, shared, request_flow, extension, rotation, clock
+        ),
+        catalog=shared.catalog,
+        ownership=stores.ownership,
+        policy=policy,
+        clock=clock,
+        home=shared.home,
+        withdrawals=WithdrawalService(
+            requests=stores.requests, notifier=shared.notifier, clock=clock
+        ),
+        reviews=build_reviews(policy, clients, stores, shared, clock),
+        command=settings.slack_command,
+        decisions=metrics,
+        breakglass=breakglass,
+    )
+
+
+def build_renewal_steps(
+    policy: Policy, clients: Clients, stores: Stores, shared: Shared, clock: Clock
+) -> tuple[RotationService, ExtensionApplier]:
+    """What a collected rotation and an approved extension do at IONOS."""
     rotation = RotationService(
         requests=stores.requests,
         lifecycle=stores.housekeeping,
@@ -183,54 +222,35 @@ def build_services(
         lifecycle_notifier=shared.lifecycle_notifier,
         clock=clock,
     )
-    request_flow = RequestService(
+    return rotation, extension
+
+
+def build_delivery(
+    clients: Clients,
+    stores: Stores,
+    shared: Shared,
+    rotation: RotationService,
+    breakglass: BreakGlassService,
+    clock: Clock,
+) -> DeliveryService:
+    """Collecting: the token created at IONOS, its password shown once."""
+    return DeliveryService(
         requests=stores.requests,
-        ownership=stores.ownership,
-        policy=policy,
-        approvers=shared.approvers,
+        api=clients.ionos,
         catalog=shared.catalog,
         notifier=shared.notifier,
         clock=clock,
-        extensions=extension,
-        self_service=SelfService(store=stores.rules, approvers=shared.approvers, policy=policy),
-    )
-    breakglass = build_breakglass(policy, clients, stores, shared, clock)
-    return Services(
-        requests=request_flow,
-        delivery=DeliveryService(
-            requests=stores.requests,
+        ownership=stores.ownership,
+        audit=stores.audit,
+        lost=LostCreates(
             api=clients.ionos,
-            catalog=shared.catalog,
-            notifier=shared.notifier,
-            clock=clock,
+            names=stores.requests,
             ownership=stores.ownership,
             audit=stores.audit,
-            lost=LostCreates(
-                api=clients.ionos,
-                names=stores.requests,
-                ownership=stores.ownership,
-                audit=stores.audit,
-                clock=clock,
-            ),
-            rotations=rotation,
-            alarm=breakglass.announce,
+            clock=clock,
         ),
-        tokens=shared.tokens,
-        lifecycle=build_lifecycle(
-            policy, clients, stores, shared, request_flow, extension, rotation, clock
-        ),
-        catalog=shared.catalog,
-        ownership=stores.ownership,
-        policy=policy,
-        clock=clock,
-        home=shared.home,
-        withdrawals=WithdrawalService(
-            requests=stores.requests, notifier=shared.notifier, clock=clock
-        ),
-        reviews=build_reviews(policy, clients, stores, shared, clock),
-        command=settings.slack_command,
-        decisions=metrics,
-        breakglass=breakglass,
+        rotations=rotation,
+        alarm=breakglass.announce,  # a break-glass never announced is, before its token
     )
 
 
