@@ -91,19 +91,24 @@ class RequestCreator:
             "" if max_open is None else max_open,
             *flat,
         ]
-        keys = [
-            self._keys.request(request.id),
-            self._keys.audit_stream(),
-            self._keys.audit_head(),
-            self._keys.pending_index(),
-            self._keys.submission(nonce),
-            self._keys.user_requests(request.requester),
-            name_key,
-            open_key,
-        ]
+        keys = [*creation_keys(self._keys, request, nonce), name_key, open_key]
         status, stored_id, *stored = await self._create(keys=keys, args=args)
         refused(int(status), as_str(stored_id), request)
         return as_str(stored_id), pairs(stored[0]) if stored else {}
+
+
+def creation_keys(keys: Keys, request: TokenRequest, nonce: str) -> list[str]:
+    """KEYS 1 to 6 of both create scripts (``request_create.lua``, ``request_create_decided.lua``):
+    the request hash, the audit stream and head, the pending index, the submission nonce and
+    the requester's index."""
+    return [
+        keys.request(request.id),
+        keys.audit_stream(),
+        keys.audit_head(),
+        keys.pending_index(),
+        keys.submission(nonce),
+        keys.user_requests(request.requester),
+    ]
 
 
 def refused(status: int, answer: str, request: TokenRequest) -> None:

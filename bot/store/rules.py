@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 from bot.domain.errors import UnknownRequest
 from bot.domain.models import RequestState, TokenRequest
 from bot.store.codec import as_str, ms, request_fields, to_iso, to_ms
-from bot.store.creation import USER_INDEX_SIZE, refused
+from bot.store.creation import USER_INDEX_SIZE, creation_keys, refused
 from bot.store.errors import translates_redis_errors
 from bot.store.keys import Keys
 from bot.store.replication import NO_WAIT, Replication
@@ -103,12 +103,7 @@ class RulesStore:
             *[item for pair in fields.items() for item in pair],
         ]
         keys = [
-            self._keys.request(request.id),
-            self._keys.audit_stream(),
-            self._keys.audit_head(),
-            self._keys.pending_index(),
-            self._keys.submission(nonce),
-            self._keys.user_requests(request.requester),
+            *creation_keys(self._keys, request, nonce),
             self._keys.approved_index(),
             self._keys.auto_approvals(request.ask.registry_id, rule, request.requester, day),
             self._keys.break_glass_open(),
