@@ -27,7 +27,7 @@ from pathlib import Path
 import aiohttp
 
 from bench.children import Child, spawn_child
-from bench.machine import load_line
+from bench.machine import add_loop_flag, load_line
 from bench.slack_load import SignedPoster, command, new_session
 from bench.stack import (
     APPROVER,
@@ -159,7 +159,7 @@ async def drive(
     return lines
 
 
-def run(plan: Plan, profile: Path | None) -> list[str]:
+def run(plan: Plan, profile: Path | None, event_loop: str = "uvloop") -> list[str]:
     """``profile``: a directory for pyinstrument reports of the bot and the floor."""
     with (
         running_redis() as redis,
@@ -174,13 +174,16 @@ def run(plan: Plan, profile: Path | None) -> list[str]:
             redis_url=redis.url,
             log_path=str(Path(tmp) / "bot.log"),
             profile_path=str(profile / "bot.txt") if profile else None,
+            event_loop=event_loop,
         )
         with (
             spawn_child("bot", run_bot, bot_config) as bot,
             spawn_child(
                 "floor",
                 run_floor,
-                FloorConfig(stand_ins.url, str(profile / "floor.txt") if profile else None),
+                FloorConfig(
+                    stand_ins.url, str(profile / "floor.txt") if profile else None, event_loop
+                ),
             ) as floor,
         ):
             stand_ins.ask("slow")  # the bot has loaded its registry list; now IONOS is slow
@@ -197,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         help="profile the timed waves with pyinstrument: DIR/bot.txt and DIR/floor.txt",
     )
+    add_loop_flag(parser)
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     if args.profile:
@@ -210,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(load_line("at the start"), flush=True)
     started = time.perf_counter()
-    run(plan, args.profile)
+    run(plan, args.profile, args.event_loop)
     print(load_line("at the end"), flush=True)
     print(f"ack latency: done in {time.perf_counter() - started:.1f} s", flush=True)
     return 0

@@ -33,7 +33,7 @@ import redis.asyncio as aioredis
 
 from bench.children import Child, spawn_child_async
 from bench.flow_steps import FlowDriver, FlowFailed, token_name
-from bench.machine import load_line
+from bench.machine import add_loop_flag, load_line
 from bench.slack_load import SignedPoster, new_session
 from bench.stack import REGISTRY, SIGNING_SECRET, BotConfig, fake_ionos, fake_slack, run_bot
 from bench.stack import stand_ins as serve_stand_ins
@@ -130,7 +130,12 @@ async def timed_flows(
 
 
 async def measure(
-    plan: Plan, slack: FakeSlack, ionos: FakeIonos, profile: Path | None, fsync: str
+    plan: Plan,
+    slack: FakeSlack,
+    ionos: FakeIonos,
+    profile: Path | None,
+    fsync: str,
+    event_loop: str = "uvloop",
 ) -> Result:
     """Private Redis, the stand-ins served by this loop, the bot in its own process."""
     with running_redis() as redis_server, tempfile.TemporaryDirectory(prefix="regbot-") as tmp:
@@ -144,6 +149,7 @@ async def measure(
                     redis_url=redis_server.url,
                     log_path=str(Path(tmp) / "bot.log"),
                     profile_path=str(profile / "bot.txt") if profile else None,
+                    event_loop=event_loop,
                 )
                 async with (
                     spawn_child_async("bot", run_bot, config) as bot,
@@ -243,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         default="always",
         help="Redis AOF fsync policy (default: always, as the tests run it)",
     )
+    add_loop_flag(parser)
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     print(
@@ -257,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     if profile:
         profile.mkdir(parents=True, exist_ok=True)
     print(load_line("at the start"), flush=True)
-    result = asyncio.run(measure(plan, slack, ionos, profile, args.appendfsync))
+    result = asyncio.run(measure(plan, slack, ionos, profile, args.appendfsync, args.event_loop))
     print(load_line("at the end"), flush=True)
     for line in summary(plan, result):
         print(line, flush=True)

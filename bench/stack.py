@@ -28,6 +28,7 @@ from bot.devtools.ionos import FakeIonos, Knobs, serve_fake_ionos
 from bot.devtools.slack import FakeSlack, serve_fake_slack
 from bot.policy.model import Policy
 from bot.runtime.logs import configure_logging
+from bot.runtime.loop import run
 from bot.runtime.settings import Settings
 from bot.runtime.web import make_web_app
 from bot.runtime.wiring import assemble
@@ -110,13 +111,14 @@ class BotConfig:
     redis_url: str
     log_path: str
     profile_path: str | None = None
+    event_loop: str = "uvloop"
 
 
 def run_bot(conn: Connection, config: BotConfig) -> None:
     with open(config.log_path, "a", encoding="utf-8") as log:
         with contextlib.redirect_stderr(log):
             configure_logging("INFO", "json")  # the handler keeps the file, not the terminal
-        asyncio.run(_bot(conn, config))
+        run(_bot(conn, config), loop=config.event_loop)
 
 
 async def _bot(conn: Connection, config: BotConfig) -> None:
@@ -128,6 +130,7 @@ async def _bot(conn: Connection, config: BotConfig) -> None:
         ionos_api_url=config.ionos_url,
         redis_url=config.redis_url,
         regbot_namespace=f"bench-{uuid.uuid4().hex[:8]}",
+        regbot_event_loop=config.event_loop,
     )
     policy = Policy.from_mapping(policy_mapping())
     profiler = Profiling(config.profile_path)
@@ -174,10 +177,11 @@ class Profiling:
 class FloorConfig:
     slack_url: str
     profile_path: str | None = None
+    event_loop: str = "uvloop"
 
 
 def run_floor(conn: Connection, config: FloorConfig) -> None:
-    asyncio.run(_floor(conn, config))
+    run(_floor(conn, config), loop=config.event_loop)
 
 
 async def _floor(conn: Connection, config: FloorConfig) -> None:

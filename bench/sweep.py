@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench.children import Child, spawn_child_async
-from bench.machine import load_line
+from bench.machine import add_loop_flag, load_line
 from bench.stack import fake_slack, stand_ins
 from bench.sweeper import Owned, SweeperConfig, SweepFigures, run_sweeper
 from bot.devtools.ionos import FakeIonos, Knobs
@@ -156,7 +156,12 @@ async def ask(child: Child, query: str) -> object:
 
 
 async def run_case(
-    case: Case, plan: Plan, redis_url: str, tmp: Path, profile: Path | None
+    case: Case,
+    plan: Plan,
+    redis_url: str,
+    tmp: Path,
+    profile: Path | None,
+    event_loop: str = "uvloop",
 ) -> Result:
     world = seeded(case, plan.latency)
     ionos = world.ionos
@@ -170,6 +175,7 @@ async def run_case(
             owners=world.owners,
             log_path=str(tmp / f"sweeper-{case.name}.log"),
             profile_path=str(profile / f"sweep-{case.name}.txt") if profile else None,
+            event_loop=event_loop,
         )
         async with spawn_child_async("sweeper", run_sweeper, config) as child:
             ionos.knobs.rate_limit_rps = case.limit
@@ -300,12 +306,12 @@ def _growth(figures: SweepFigures) -> int:
     return max(0, figures.rss_peak - figures.rss_before)
 
 
-async def measure(plan: Plan, profile: Path | None) -> list[Result]:
+async def measure(plan: Plan, profile: Path | None, event_loop: str = "uvloop") -> list[Result]:
     results: list[Result] = []
     with running_redis() as redis, tempfile.TemporaryDirectory(prefix="regbot-bench-") as tmp:
         for case in plan.cases:
             started = time.perf_counter()
-            result = await run_case(case, plan, redis.url, Path(tmp), profile)
+            result = await run_case(case, plan, redis.url, Path(tmp), profile, event_loop)
             print(
                 f"  {case.name}: {result.calls} IONOS calls {dict(result.statuses)}, "
                 f"slack {dict(result.slack_calls)}, case done in "
@@ -334,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME",
         help="run only this case (repeatable): 10x100, 100x100, 1000x100, 100x100-limit10",
     )
+    add_loop_flag(parser)
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     if args.case:
@@ -352,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(load_line("at the start"), flush=True)
     started = time.perf_counter()
-    results = asyncio.run(measure(plan, profile))
+    results = asyncio.run(measure(plan, profile, args.event_loop))
     print(load_line("at the end"), flush=True)
     print(f"sweep: done in {time.perf_counter() - started:.1f} s", flush=True)
     failed = False

@@ -37,6 +37,7 @@ from bench.children import serve_queries
 from bench.stack import BOT_TOKEN, IONOS_TOKEN, SIGNING_SECRET, Profiling, policy_mapping
 from bot.policy.model import Policy
 from bot.runtime.logs import configure_logging
+from bot.runtime.loop import run
 from bot.runtime.settings import Settings
 from bot.runtime.wiring import Bot, assemble
 from bot.store.ownership import OwnershipStore, TokenOwnership
@@ -65,6 +66,7 @@ class SweeperConfig:
     owners: tuple[Owned, ...]
     log_path: str
     profile_path: str | None = None
+    event_loop: str = "uvloop"
 
 
 @dataclass(frozen=True)
@@ -230,7 +232,7 @@ def run_sweeper(conn: Connection, config: SweeperConfig) -> None:
     with open(config.log_path, "a", encoding="utf-8") as log:
         with contextlib.redirect_stderr(log):
             configure_logging("INFO", "json")  # the handler keeps the file, not the terminal
-        asyncio.run(_sweeper(conn, config))
+        run(_sweeper(conn, config), loop=config.event_loop)
 
 
 async def _sweeper(conn: Connection, config: SweeperConfig) -> None:

@@ -113,6 +113,8 @@ async def test_serve_http_mode_drains_in_flight_work_on_sigterm_and_exits_0(
     logs = [json.loads(line) for line in child.stderr.read_text().splitlines() if line]
     messages = [entry["event"] for entry in logs]
     assert messages.index("regbot stopping") < messages.index("regbot stopped")
+    serving = next(e for e in logs if e["event"] == "regbot serving")
+    assert serving["event_loop"] == "uvloop"  # the default (REGBOT_EVENT_LOOP)
     finished = next(e for e in logs if e["event"] == "in-flight work finished")
     assert finished["cancelled"] == 0
     assert not [e for e in logs if e["level"] in ("error", "critical")]

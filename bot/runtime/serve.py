@@ -37,6 +37,7 @@ from bot.ionos.errors import IonosError
 from bot.policy.model import Policy
 from bot.runtime.inflight import InFlight
 from bot.runtime.logs import OneTraceback, configure_logging
+from bot.runtime.loop import run, running_loop_name
 from bot.runtime.settings import Settings
 from bot.runtime.web import make_web_app
 from bot.runtime.wiring import Bot, assemble, load_config
@@ -117,7 +118,7 @@ def serve_command(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, settings.log_format)
     port = args.port if args.port is not None else settings.port
     try:
-        asyncio.run(_main(settings, policy, port))
+        run(_main(settings, policy, port), loop=settings.regbot_event_loop)
     except OSError as exc:  # e.g. the port is taken
         print(
             f"regbot: cannot serve on {settings.host}:{port}: {exc.strerror or exc}",
@@ -174,7 +175,10 @@ async def serve(
                 started = component.start()
                 if inspect.isawaitable(started):
                     await started
-            log.info("regbot serving", extra={"mode": mode, "port": port})
+            log.info(
+                "regbot serving",
+                extra={"mode": mode, "port": port, "event_loop": running_loop_name()},
+            )
             await stop.wait()
             log.info("regbot stopping", extra={"in_flight": len(bot.inflight)})
         finally:

@@ -9,13 +9,13 @@ stopped (SIGTERM or SIGINT: exit code 0), like the scheduler inside ``regbot ser
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 from datetime import timedelta
 
 from bot.policy.model import Policy
 from bot.runtime.logs import configure_logging
+from bot.runtime.loop import run
 from bot.runtime.scheduler import Tick
 from bot.runtime.settings import Settings
 from bot.runtime.signals import stop_on_signals
@@ -29,10 +29,10 @@ def sweep_command(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, settings.log_format)
     lock_ttl = timedelta(seconds=args.lock_ttl)
     if args.once:
-        tick = asyncio.run(_once(settings, policy, lock_ttl))
+        tick = run(_once(settings, policy, lock_ttl), loop=settings.regbot_event_loop)
         print(json.dumps(_summary(tick)), flush=True)
         return 1 if tick.lock_lost else 0
-    asyncio.run(_forever(settings, policy, lock_ttl))
+    run(_forever(settings, policy, lock_ttl), loop=settings.regbot_event_loop)
     return 0
 
 
