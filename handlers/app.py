@@ -25,6 +25,7 @@ from handlers.listeners import (
     token_actions,
     withdraw,
 )
+from handlers.respond import add_session_respond
 from handlers.services import Services
 from handlers.traffic import TrafficCounter, add_traffic_counter
 
@@ -61,6 +62,7 @@ def build_bolt_app(
     )
     if traffic is not None:
         add_traffic_counter(app, traffic)
+    add_session_respond(app, client.session)  # replies reuse the Web API's connections
     commands.register(app, services)
     decisions.register(app, services)
     submissions.register(app, services)

@@ -38,6 +38,8 @@ class SlackCall:
     payload: dict[str, Any]
     token: str | None = field(repr=False)
     path: str = field(default="", compare=False)
+    # the caller's (host, port): calls from one kept-alive connection share it
+    peer: tuple[str, int] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,7 @@ class FakeSlack:
         payload = await _read_payload(request)
         form_token = payload.pop("token", None)
         token = _bearer(request) or form_token
-        self.calls.append(SlackCall(method, payload, token, request.path))
+        self.calls.append(SlackCall(method, payload, token, request.path, _peer(request)))
         gate = self._gates.get(method)
         if gate is not None:
             await gate.wait()
@@ -201,7 +203,7 @@ class FakeSlack:
     async def _handle_hook(self, request: web.Request) -> web.Response:
         payload = await _read_payload(request)
         payload.pop("token", None)
-        self.calls.append(SlackCall(RESPONSE_URL, payload, None, request.path))
+        self.calls.append(SlackCall(RESPONSE_URL, payload, None, request.path, _peer(request)))
         return self._injected_failure(RESPONSE_URL) or _answer({"ok": True})
 
     def _injected_failure(self, method: str) -> web.Response | None:
@@ -272,6 +274,11 @@ async def _read_payload(request: web.Request) -> dict[str, Any]:
             with contextlib.suppress(ValueError):
                 payload[key] = json.loads(payload[key])
     return payload
+
+
+def _peer(request: web.Request) -> tuple[str, int] | None:
+    peer = request.transport.get_extra_info("peername") if request.transport else None
+    return (str(peer[0]), int(peer[1])) if peer else None
 
 
 def hooks_url(api_url: str) -> str:

@@ -144,8 +144,14 @@ def slack_session(timeout: int = 30) -> aiohttp.ClientSession:
     session per call, slack_sdk's default, cost a TCP connect and a session per Slack call:
     ~10 calls per request flow). ``timeout`` bounds each call, as the client's own would.
     aiohttp's silent resend of an idempotent request on a dropped pooled connection is off:
-    the clients' retry handlers decide (the sweep's client never retries)."""
-    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout), trust_env=True)
+    the clients' retry handlers decide (the sweep's client never retries). Replies on a
+    ``response_url`` use it too (`handlers.respond`): it keeps no cookies, so nothing one Slack
+    host answers is ever sent to another."""
+    session = aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=timeout),
+        trust_env=True,
+        cookie_jar=aiohttp.DummyCookieJar(),
+    )
     session._retry_connection = False  # no public switch in aiohttp 3.x
     return session
 
