@@ -53,3 +53,49 @@ async def test_one_lookup_for_the_queue_and_no_publish_unscreened() -> None:
     await publisher.idle()
     assert home.lookups[2:] == [["U_VIEWER", "U_NEVER"]]
     assert home.published == ["U_VIEWER"]
+
+
+
+class _GatheringClock(FakeClock):
+    """`sleep` waits until the test lets it go, and counts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sleeps: list[float] = []
+        self.asleep = asyncio.Event()
+        self.wake = asyncio.Event()
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.asleep.set()
+        await self.wake.wait()
+        self.advance(seconds)
+
+
+async def test_refreshes_noted_while_the_worker_gathers_are_screened_once() -> None:
+    """One step of a flow notes several refreshes at different moments (the requester's DM,
+    the approval message, the approvers): they share one look-up."""
+    home = _Home(viewers={"U_VIEWER"})
+    home.release.set()
+    clock = _GatheringClock()
+    publisher = HomePublisher(cast(Any, None), cast(HomeService, home), clock)
+    publisher.refresh("U_A")
+    await asyncio.wait_for(clock.asleep.wait(), 5)  # the worker is gathering
+    publisher.refresh("U_B", "U_A")
+    publisher.refresh("U_VIEWER")
+    clock.wake.set()
+    await publisher.idle()
+    assert home.lookups == [["U_A", "U_B", "U_VIEWER"]]
+    assert home.published == ["U_VIEWER"]
+    assert clock.sleeps == [0.1]
+
+
+async def test_someone_who_opened_home_is_published_without_gathering() -> None:
+    home = _Home(viewers=set())
+    home.release.set()
+    clock = _GatheringClock()
+    publisher = HomePublisher(cast(Any, None), cast(HomeService, home), clock)
+    publisher.opened("U_OPENER")
+    await publisher.idle()
+    assert home.published == ["U_OPENER"]
+    assert clock.sleeps == []

@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 
 PUBLISH_INTERVAL = timedelta(seconds=0.6)  # 100 a minute: views.publish is tier 4
 PUBLISH_BURST = 10
+# Refreshes noted within this long of each other are screened with one look-up: one step of
+# a flow notes several (the requester's DM, the approval message, the approvers), and the
+# Home is paced by Slack's limits anyway (#17: Redis round trips per flow).
+GATHER = timedelta(seconds=0.1)
 
 
 class HomePublisher:
@@ -42,11 +46,13 @@ class HomePublisher:
         *,
         interval: timedelta = PUBLISH_INTERVAL,
         burst: int = PUBLISH_BURST,
+        gather: timedelta = GATHER,
     ) -> None:
         self._client = client
         self._home = home
         self._clock = clock
         self._pacer = RatePacer(clock, interval=interval, burst=burst)
+        self._gather = gather
         self._queue: dict[str, bool] = {}  # user -> known to publish (viewer or forced)
         self._registries: dict[str, None] = {}
         self._worker: asyncio.Task[None] | None = None
@@ -83,6 +89,8 @@ class HomePublisher:
     async def _run(self) -> None:
         while self._queue or self._registries:
             try:
+                if not any(self._queue.values()):  # nobody to publish yet: let a burst gather
+                    await self._clock.sleep(self._gather.total_seconds())
                 await self._screen()
                 # the first one known: someone noted while _screen waited is screened next turn
                 user = next((u for u, known in self._queue.items() if known), None)
