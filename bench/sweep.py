@@ -42,6 +42,7 @@ from bench.sweeper import Owned, SweeperConfig, SweepFigures, run_sweeper
 from bot.devtools.ionos import FakeIonos, Knobs
 from bot.devtools.redis_server import running_redis
 from bot.devtools.slack import FakeSlack
+from bot.runtime.loop import run
 
 CONCURRENCY = 8  # IONOS_MAX_IN_FLIGHT, the bot's default
 TARGET_RATIO = 1.3  # wall time / floor, unlimited stand-in
@@ -144,6 +145,7 @@ class Result:
     slack_calls: Counter[str]
     stand_in_cpu: float  # CPU seconds of this process (the stand-ins) during the timed sweep
     walked: tuple[SweepFigures, int] | None  # the IONOS calls alone, and how many were made
+    bare: tuple[SweepFigures, int] | None = None  # the same calls by a bare aiohttp client
 
     @property
     def too_many(self) -> int:
@@ -187,8 +189,8 @@ async def run_case(
             stand_in_cpu = time.process_time() - stand_in_cpu
             made = ionos.requests[first:]
             slack_calls = Counter(c.method for c in world.slack.calls[slack_first:])
-            traced = walked = None
-            walk_calls = 0
+            traced = walked = bare = None
+            walk_calls = bare_calls = 0
             if case.traced:
                 await ask(child, "prepare")
                 traced = await ask(child, "traced_sweep")
@@ -196,9 +198,13 @@ async def run_case(
                 walk_first = len(ionos.requests)
                 walked = await ask(child, "walk")
                 walk_calls = len(ionos.requests) - walk_first
+                bare_first = len(ionos.requests)
+                bare = await ask(child, "bare_walk")
+                bare_calls = len(ionos.requests) - bare_first
     assert isinstance(timed, SweepFigures)
     assert traced is None or isinstance(traced, SweepFigures)
     assert walked is None or isinstance(walked, SweepFigures)
+    assert bare is None or isinstance(bare, SweepFigures)
     return Result(
         case=case,
         due=world.due,
@@ -209,6 +215,7 @@ async def run_case(
         slack_calls=slack_calls,
         stand_in_cpu=stand_in_cpu,
         walked=(walked, walk_calls) if walked is not None else None,
+        bare=(bare, bare_calls) if bare is not None else None,
     )
 
 
@@ -273,6 +280,23 @@ def walk_summary(plan: Plan, r: Result) -> str | None:
         f"calls={calls} wall={walked.wall:.2f}s floor={floor:.2f}s "
         f"ratio={walked.wall / floor:.2f} cpu={walked.cpu:.2f}s "
         f"sweep_over_walk={r.timed.wall / walked.wall:.2f}"
+    )
+
+
+def bare_summary(plan: Plan, r: Result) -> str | None:
+    """The measured floor: the same calls by a bare aiohttp client against the same stand-in."""
+    if r.bare is None:
+        return None
+    bare, calls = r.bare
+    floor = calls * plan.latency / CONCURRENCY
+    sweep_ratio = r.timed.wall / bare.wall
+    met = "met" if sweep_ratio <= TARGET_RATIO else "MISSED"
+    return (
+        f"bare walk {r.case.registries}x{r.case.tokens} c={CONCURRENCY} (aiohttp alone, the same "
+        f"calls): calls={calls} wall={bare.wall:.2f}s computed_floor={floor:.2f}s "
+        f"ratio={bare.wall / floor:.2f} cpu={bare.cpu:.2f}s; sweep_over_bare={sweep_ratio:.2f} "
+        f"walk_over_bare={(r.walked[0].wall / bare.wall) if r.walked else 0:.2f} "
+        f"target=sweep_over_bare<={TARGET_RATIO}: {met}"
     )
 
 
@@ -359,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(load_line("at the start"), flush=True)
     started = time.perf_counter()
-    results = asyncio.run(measure(plan, profile, args.event_loop))
+    results = run(measure(plan, profile, args.event_loop), loop=args.event_loop)
     print(load_line("at the end"), flush=True)
     print(f"sweep: done in {time.perf_counter() - started:.1f} s", flush=True)
     failed = False
@@ -367,6 +391,8 @@ def main(argv: list[str] | None = None) -> int:
         print(summary(plan, result), flush=True)
         if walk := walk_summary(plan, result):
             print(walk, flush=True)
+        if bare := bare_summary(plan, result):
+            print(bare, flush=True)
         if found := problems(result):
             print(f"  sweep {result.case.name} incomplete: {', '.join(found)}", flush=True)
             failed = True

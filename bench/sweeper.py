@@ -33,6 +33,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
 from bench.children import serve_queries
 from bench.stack import BOT_TOKEN, IONOS_TOKEN, SIGNING_SECRET, Profiling, policy_mapping
 from bot.policy.model import Policy
@@ -222,6 +224,47 @@ class Sweeper:
         wall, cpu = time.perf_counter() - started, time.process_time() - cpu
         return SweepFigures(wall, cpu, 0.0, 0, 0, 0, {})
 
+    async def bare_walk(self) -> SweepFigures:
+        """The same IONOS calls as `walk` by the barest client there is: one aiohttp session,
+        as many walkers, no models, no retries, no pacing — only the JSON it needs to find the
+        next page. Its wall time is the floor this stand-in allows at this concurrency: the
+        stand-in answers a round of requests one after another from one loop, which the
+        computed floor (calls x latency / walkers) does not count."""
+        headers = {"Authorization": f"Bearer {IONOS_TOKEN}"}
+        base = self._config.ionos_url.rstrip("/")
+        walkers = asyncio.Semaphore(self._config.max_in_flight)
+        connector = aiohttp.TCPConnector(limit=self._config.max_in_flight)
+        async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
+
+            async def get(url: str, **params: str) -> Any:
+                async with session.get(url, params=params) as answer:
+                    answer.raise_for_status()
+                    return await answer.json()
+
+            async def pages(registry_id: str) -> None:
+                async with walkers:
+                    offset = 0
+                    while True:
+                        url = f"{base}/registries/{registry_id}/tokens"
+                        page = await get(url, offset=str(offset), limit="100")
+                        offset += len(page["items"])
+                        if not page["items"] or offset >= page["total"]:
+                            return
+
+            started, cpu = time.perf_counter(), time.process_time()
+            async with asyncio.TaskGroup() as group:
+                token = ""
+                while True:
+                    params = {"limit": "100"} | ({"pagination.token": token} if token else {})
+                    listed = await get(f"{base}/registries", **params)
+                    for registry in listed["items"]:
+                        group.create_task(pages(registry["id"]))
+                    token = (listed.get("pagination") or {}).get("token") or ""
+                    if not token:
+                        break
+            wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+        return SweepFigures(wall, cpu, 0.0, 0, 0, 0, {})
+
     def _ready(self) -> Bot:
         if self._bot is None:
             raise RuntimeError("ask 'prepare' before a sweep")
@@ -243,6 +286,7 @@ async def _sweeper(conn: Connection, config: SweeperConfig) -> None:
             "sweep": sweeper.sweep,
             "traced_sweep": sweeper.traced_sweep,
             "walk": sweeper.walk,
+            "bare_walk": sweeper.bare_walk,
         }
         await serve_queries(conn, config.ionos_url, queries)
     finally:
