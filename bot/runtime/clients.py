@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+from pydantic import SecretStr
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
@@ -22,7 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.ionos.auth import auth_from
 from bot.ionos.client import IonosClient
 from bot.ionos.retry import RetryPolicy
-from bot.runtime.ionos_transport import aiohttp_transport
+from bot.runtime.ionos_transport import aiohttp_transport, proxy_for
 from bot.runtime.metrics import Metrics
 from bot.runtime.redis_settings import RedisSettings
 from bot.runtime.settings import Settings
@@ -135,7 +136,19 @@ def ionos_client(
         retry=retry or RetryPolicy(),
         observe=metrics.observe_ionos if metrics else None,
         shared_pace=shared,
-        transport=aiohttp_transport(settings.ionos_max_in_flight),
+        transport=aiohttp_transport(settings.ionos_max_in_flight, ionos_proxy(settings)),
+    )
+
+
+def ionos_proxy(settings: Settings) -> str | None:
+    def value(secret: SecretStr | None) -> str | None:
+        return secret.get_secret_value() if secret is not None else None
+
+    return proxy_for(
+        settings.ionos_api_url,
+        https_proxy=value(settings.https_proxy),
+        http_proxy=value(settings.http_proxy),
+        no_proxy=settings.no_proxy,
     )
 
 
@@ -146,10 +159,12 @@ def slack_session(timeout: int = 30) -> aiohttp.ClientSession:
     aiohttp's silent resend of an idempotent request on a dropped pooled connection is off:
     the clients' retry handlers decide (the sweep's client never retries). Replies on a
     ``response_url`` use it too (`handlers.respond`): it keeps no cookies, so nothing one Slack
-    host answers is ever sent to another."""
+    host answers is ever sent to another. No ``trust_env``: slack_sdk reads HTTPS_PROXY /
+    HTTP_PROXY itself and passes the proxy with every call; aiohttp's would add a ~/.netrc read
+    and a proxy look-up in a worker thread per call (docs/performance.md, #17)."""
     session = aiohttp.ClientSession(
         timeout=aiohttp.ClientTimeout(total=timeout),
-        trust_env=True,
+        trust_env=False,
         cookie_jar=aiohttp.DummyCookieJar(),
     )
     session._retry_connection = False  # no public switch in aiohttp 3.x

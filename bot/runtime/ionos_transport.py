@@ -12,16 +12,24 @@ maps those failures as httpx's own transport does (refused: ``ConnectError``; dr
 ``RemoteProtocolError``), timeouts stay timeouts.
 
 The session is opened lazily, inside the running loop, by the first request; its connector
-holds at most `max_in_flight` connections, as httpx's pool did (`httpx.Limits`). Proxies from
-the environment are honoured (``trust_env``), as httpx's default transport does. aiohttp's
-own silent resend on a dropped pooled connection is switched off (see `session`).
+holds at most `max_in_flight` connections, as httpx's pool did (`httpx.Limits`). A proxy
+from the environment (``HTTPS_PROXY``/``HTTP_PROXY``, ``NO_PROXY``) is honoured as httpx's
+default transport did, but looked up once (`proxy_for`), not per call: aiohttp's
+``trust_env`` reads ~/.netrc and the proxy variables in a worker thread for every request
+(two thread hops per IONOS call), and a ~/.netrc entry for the API's host would even make
+every call fail ("Cannot combine AUTHORIZATION header with AUTH argument"). aiohttp's own
+silent resend on a dropped pooled connection is switched off (see `session`).
 """
 
 from __future__ import annotations
 
+import warnings
+from urllib.request import proxy_bypass_environment  # type: ignore[attr-defined]  # not in typeshed
+
 import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
+from yarl import URL
 
 
 class _Transport(AiohttpTransport):
@@ -39,14 +47,42 @@ class _Transport(AiohttpTransport):
             raise
 
 
-def aiohttp_transport(max_in_flight: int) -> httpx.AsyncBaseTransport:
+def proxy_for(
+    url: str, *, https_proxy: str | None, http_proxy: str | None, no_proxy: str | None
+) -> str | None:
+    """The proxy for `url` by the usual rules: HTTPS_PROXY for https, HTTP_PROXY for http,
+    none for a host NO_PROXY names (suffixes, ``*``, ports, as urllib reads it)."""
+    target = URL(url)
+    proxy = https_proxy if target.scheme == "https" else http_proxy
+    if not proxy or not proxy.strip():
+        return None
+    if no_proxy and target.host and proxy_bypass_environment(target.host, {"no": no_proxy}):
+        return None
+    return proxy.strip()
+
+
+def aiohttp_transport(max_in_flight: int, proxy: str | None = None) -> httpx.AsyncBaseTransport:
     ssl_context = httpx.create_ssl_context()
+    proxy_url = URL(proxy) if proxy else None
+    proxy_auth = None
+    if proxy_url is not None and proxy_url.user:
+        with warnings.catch_warnings():  # BasicAuth: deprecated in aiohttp 3.14, as above
+            warnings.simplefilter("ignore", DeprecationWarning)
+            proxy_auth = aiohttp.BasicAuth(proxy_url.user, proxy_url.password or "")
+    if proxy_url is not None:
+        proxy_url = proxy_url.with_user(None)  # the credentials go in Proxy-Authorization
 
     def session() -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(
             limit=max_in_flight, limit_per_host=max_in_flight, ssl=ssl_context
         )
-        client = aiohttp.ClientSession(connector=connector, trust_env=True)
+        with warnings.catch_warnings():
+            # aiohttp 3.14 deprecates a session-wide proxy_auth for per-request proxy_headers,
+            # which httpx-aiohttp does not pass; it stays until aiohttp 4 (pinned below it)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            client = aiohttp.ClientSession(
+                connector=connector, trust_env=False, proxy=proxy_url, proxy_auth=proxy_auth
+            )
         # aiohttp resends an idempotent request once, silently, when a pooled connection
         # drops it: a retry outside `RetryPolicy`, which would e.g. read a DELETE's 404 as a
         # first answer (tests/ionos/test_client_retries.py). Only `bot.ionos.retry` retries.
@@ -56,4 +92,4 @@ def aiohttp_transport(max_in_flight: int) -> httpx.AsyncBaseTransport:
     return _Transport(client=session)
 
 
-__all__ = ["aiohttp_transport"]
+__all__ = ["aiohttp_transport", "proxy_for"]

@@ -32,6 +32,6 @@ def run(main: Coroutine[Any, Any, T], *, loop: str) -> T:
 
 
 def running_loop_name() -> str:
-    """"uvloop" or "asyncio": which loop this code runs on (for the start-up log line)."""
+    """ "uvloop" or "asyncio": which loop this code runs on (for the start-up log line)."""
     module = type(asyncio.get_running_loop()).__module__
     return "uvloop" if module.startswith("uvloop") else "asyncio"

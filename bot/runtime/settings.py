@@ -42,6 +42,13 @@ class Settings(RedisSettings):
     ionos_rate_per_second: float | None = Field(default=None, gt=0)
     ionos_timeout_seconds: float = Field(default=10.0, gt=0)
 
+    # Proxies as curl reads them (either case). The IONOS client takes its proxy from these
+    # once, at start (`bot.runtime.ionos_transport.proxy_for`); slack_sdk reads HTTPS_PROXY /
+    # HTTP_PROXY itself. SecretStr: a proxy URL may carry a password.
+    https_proxy: SecretStr | None = None
+    http_proxy: SecretStr | None = None
+    no_proxy: str | None = None
+
     regbot_policy: Path = Path("policy.yml")
 
     host: str = "0.0.0.0"  # noqa: S104 - a container serves on all interfaces by design
