@@ -11,6 +11,7 @@ from slack_bolt.logger.messages import warning_client_prioritized_and_token_skip
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from handlers.ack_first import AcksSent
 from handlers.listeners import (
     breakglass,
     commands,
@@ -25,9 +26,9 @@ from handlers.listeners import (
     token_actions,
     withdraw,
 )
-from handlers.respond import add_session_respond
+from handlers.request_setup import RequestSetup
 from handlers.services import Services
-from handlers.traffic import TrafficCounter, add_traffic_counter
+from handlers.traffic import TrafficCounter
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ def build_bolt_app(
     services: Services,
     *,
     traffic: TrafficCounter | None = None,
+    acks_sent: AcksSent | None = None,
 ) -> AsyncApp:
     _quiet_token_notice()
     app = AsyncApp(
@@ -60,9 +62,7 @@ def build_bolt_app(
         signing_secret=signing_secret,
         raise_error_for_unhandled_request=False,
     )
-    if traffic is not None:
-        add_traffic_counter(app, traffic)
-    add_session_respond(app, client.session)  # replies reuse the Web API's connections
+    app.use(RequestSetup(session=client.session, traffic=traffic, acks_sent=acks_sent))
     commands.register(app, services)
     decisions.register(app, services)
     submissions.register(app, services)

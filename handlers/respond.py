@@ -9,11 +9,9 @@ are kept alive. Same body, same retry handlers (slack_sdk's defaults), same erro
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt.async_app import AsyncApp
-from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.context.respond.internals import _build_message  # Bolt's: the same body
 from slack_sdk.webhook import WebhookResponse
@@ -60,20 +58,3 @@ class SessionRespond(AsyncRespond):
             )
         client = AsyncWebhookClient(url=self.response_url, session=self._session)
         return await client.send_dict(message)
-
-
-def session_respond(context: AsyncBoltContext, session: aiohttp.ClientSession | None) -> None:
-    """Give this request's listeners a `respond` on `session` (when it has a response_url)."""
-    url = context.response_url
-    if url:
-        context["respond"] = SessionRespond(response_url=url, session=session)
-
-
-Next = Callable[[], Awaitable[Any]]
-
-
-def add_session_respond(app: AsyncApp, session: aiohttp.ClientSession | None) -> None:
-    @app.middleware
-    async def respond_on_the_session(context: AsyncBoltContext, next_: Next) -> Any:
-        session_respond(context, session)
-        return await next_()

@@ -1,4 +1,5 @@
-"""Counting Slack traffic in one Bolt global middleware.
+"""Counting Slack traffic: what kind of request, under a closed vocabulary (counted by
+`handlers.request_setup.RequestSetup`, before any listener runs).
 
 Labels come from closed vocabularies — the subcommands `/regtoken` knows, the ids in
 `handlers.ids` — and anything else is counted as ``other``, so a user typing
@@ -7,10 +8,7 @@ Labels come from closed vocabularies — the subcommands `/regtoken` knows, the 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
-
-from slack_bolt.async_app import AsyncApp
 
 from handlers.ids import ActionId, Callback
 from handlers.listeners.commands import USAGE
@@ -49,12 +47,3 @@ def classify(body: dict[str, Any]) -> tuple[str, str]:
         # Slack sends only the event types the manifest subscribes to: a closed set too.
         return "event", str((body.get("event") or {}).get("type") or OTHER)
     return OTHER, OTHER
-
-
-def add_traffic_counter(app: AsyncApp, counter: TrafficCounter) -> None:
-    """Count every verified request once, before any listener runs."""
-
-    @app.middleware
-    async def count_request(body: dict[str, Any], next_: Callable[[], Awaitable[Any]]) -> Any:
-        counter.count_slack_request(*classify(body))
-        return await next_()

@@ -55,21 +55,18 @@ async def test_one_lookup_for_the_queue_and_no_publish_unscreened() -> None:
     assert home.published == ["U_VIEWER"]
 
 
-
-class _GatheringClock(FakeClock):
-    """`sleep` waits until the test lets it go, and counts."""
+class _Gathering:
+    """The gathering's sleep: waits until the test lets it go, and counts."""
 
     def __init__(self) -> None:
-        super().__init__()
         self.sleeps: list[float] = []
         self.asleep = asyncio.Event()
         self.wake = asyncio.Event()
 
-    async def sleep(self, seconds: float) -> None:
+    async def __call__(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.asleep.set()
         await self.wake.wait()
-        self.advance(seconds)
 
 
 async def test_refreshes_noted_while_the_worker_gathers_are_screened_once() -> None:
@@ -77,25 +74,31 @@ async def test_refreshes_noted_while_the_worker_gathers_are_screened_once() -> N
     the approval message, the approvers): they share one look-up."""
     home = _Home(viewers={"U_VIEWER"})
     home.release.set()
-    clock = _GatheringClock()
-    publisher = HomePublisher(cast(Any, None), cast(HomeService, home), clock)
+    clock, gathering = FakeClock(), _Gathering()
+    publisher = HomePublisher(
+        cast(Any, None), cast(HomeService, home), clock, gather_sleep=gathering
+    )
+    started = clock.now()
     publisher.refresh("U_A")
-    await asyncio.wait_for(clock.asleep.wait(), 5)  # the worker is gathering
+    await asyncio.wait_for(gathering.asleep.wait(), 5)  # the worker is gathering
     publisher.refresh("U_B", "U_A")
     publisher.refresh("U_VIEWER")
-    clock.wake.set()
+    gathering.wake.set()
     await publisher.idle()
     assert home.lookups == [["U_A", "U_B", "U_VIEWER"]]
     assert home.published == ["U_VIEWER"]
-    assert clock.sleeps == [0.1]
+    assert gathering.sleeps == [0.1]
+    assert clock.now() == started  # gathering never moves the injected clock
 
 
 async def test_someone_who_opened_home_is_published_without_gathering() -> None:
     home = _Home(viewers=set())
     home.release.set()
-    clock = _GatheringClock()
-    publisher = HomePublisher(cast(Any, None), cast(HomeService, home), clock)
+    gathering = _Gathering()
+    publisher = HomePublisher(
+        cast(Any, None), cast(HomeService, home), FakeClock(), gather_sleep=gathering
+    )
     publisher.opened("U_OPENER")
     await publisher.idle()
     assert home.published == ["U_OPENER"]
-    assert clock.sleeps == []
+    assert gathering.sleeps == []

@@ -85,6 +85,10 @@ async def test_socket_mode_acks_an_envelope_and_answers(
                 await fake.wait_for_connection()
                 reply = await SocketDriver(fake).command("help", user_id="UDEV")
                 [ack] = fake.acks
+                # the reply is the listener's work after the ack: it follows the ack envelope
+                async with asyncio.timeout(10):
+                    while not fake_slack.calls_to("response_url"):
+                        await asyncio.sleep(0.01)
                 answered = json.dumps(ack.payload) + json.dumps(
                     [c.payload for c in fake_slack.calls_to("response_url")]
                 )

@@ -16,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import heapq
 import logging
+import math
 from collections.abc import Coroutine, Generator, Iterator
 from typing import Any
 
@@ -27,9 +29,18 @@ _current: contextvars.ContextVar[InFlight | None] = contextvars.ContextVar(
 )
 
 
+MAX_ACK_WAIT = 0.5  # seconds a listener's slow work may wait for the acks of others
+
+
 class InFlight:
-    def __init__(self) -> None:
+    def __init__(self, *, max_ack_wait: float = MAX_ACK_WAIT) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
+        # dispatches not yet answered, by arrival number (oldest first), and who waits for
+        # every dispatch up to some number to be answered (`acks_sent`), soonest first
+        self._issued = 0
+        self._unanswered: dict[int, None] = {}
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self.max_ack_wait = max_ack_wait
 
     def __len__(self) -> int:
         return sum(1 for task in self._tasks if not task.done())
@@ -41,12 +52,39 @@ class InFlight:
 
     @contextlib.contextmanager
     def dispatching(self) -> Iterator[None]:
-        """Run one Slack dispatch: the tasks it starts are in flight."""
+        """Run one Slack dispatch: the tasks it starts are in flight, and until it returns
+        (with the ack) it is unanswered (`acks_sent`)."""
         token = _current.set(self)
+        self._issued += 1
+        number = self._issued
+        self._unanswered[number] = None
         try:
             yield
         finally:
+            del self._unanswered[number]
+            self._release()
             _current.reset(token)
+
+    async def acks_sent(self) -> None:
+        """Return when every dispatch that arrived before now has been answered (its ack on
+        the way to Slack), or after `max_ack_wait`. Later arrivals do not hold it up."""
+        horizon = self._issued
+        if self._oldest_unanswered() > horizon:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (horizon, id(waiter), waiter))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(waiter, self.max_ack_wait)
+
+    def _oldest_unanswered(self) -> float:
+        return next(iter(self._unanswered), math.inf)
+
+    def _release(self) -> None:
+        oldest = self._oldest_unanswered()
+        while self._waiting and self._waiting[0][0] < oldest:
+            _, _, waiter = heapq.heappop(self._waiting)
+            if not waiter.done():  # a waiter that gave up (timed out) is cancelled
+                waiter.set_result(None)
 
     @contextlib.contextmanager
     def installed(self, loop: asyncio.AbstractEventLoop) -> Iterator[None]:

@@ -91,13 +91,14 @@ async def assemble(
         scheduler = build_scheduler(
             policy, clients, stores, services, reminders, clock, metrics, sweep_lock_ttl
         )
+        inflight = InFlight()
         bolt = build_bolt_app(
             clients.slack,
             settings.slack_signing_secret.get_secret_value(),
             services,
             traffic=metrics,
+            acks_sent=inflight.acks_sent,
         )
-        inflight = InFlight()
         health = build_health(clients, clock)
         try:
             yield Bot(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 
 from slack_sdk.errors import SlackApiError
@@ -47,12 +47,16 @@ class HomePublisher:
         interval: timedelta = PUBLISH_INTERVAL,
         burst: int = PUBLISH_BURST,
         gather: timedelta = GATHER,
+        gather_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._client = client
         self._home = home
         self._clock = clock
         self._pacer = RatePacer(clock, interval=interval, burst=burst)
         self._gather = gather
+        # real time, not the injected clock: gathering waits for other tasks' refreshes, and
+        # must not move a test's fake clock (which decides what reminders say)
+        self._gather_sleep = gather_sleep
         self._queue: dict[str, bool] = {}  # user -> known to publish (viewer or forced)
         self._registries: dict[str, None] = {}
         self._worker: asyncio.Task[None] | None = None
@@ -90,7 +94,7 @@ class HomePublisher:
         while self._queue or self._registries:
             try:
                 if not any(self._queue.values()):  # nobody to publish yet: let a burst gather
-                    await self._clock.sleep(self._gather.total_seconds())
+                    await self._gather_sleep(self._gather.total_seconds())
                 await self._screen()
                 # the first one known: someone noted while _screen waited is screened next turn
                 user = next((u for u, known in self._queue.items() if known), None)
