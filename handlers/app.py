@@ -62,7 +62,11 @@ def build_bolt_app(
         signing_secret=signing_secret,
         raise_error_for_unhandled_request=False,
     )
-    app.use(RequestSetup(session=client.session, traffic=traffic, acks_sent=acks_sent))
+    app.use(
+        RequestSetup(
+            session=client.session, proxy=client.proxy, traffic=traffic, acks_sent=acks_sent
+        )
+    )
     commands.register(app, services)
     decisions.register(app, services)
     submissions.register(app, services)

@@ -32,10 +32,12 @@ class RequestSetup(AsyncMiddleware):
         self,
         *,
         session: aiohttp.ClientSession | None,
+        proxy: str | None = None,
         traffic: TrafficCounter | None = None,
         acks_sent: AcksSent | None = None,
     ) -> None:
         self._session = session
+        self._proxy = proxy
         self._traffic = traffic
         self._acks_sent = acks_sent
 
@@ -51,7 +53,9 @@ class RequestSetup(AsyncMiddleware):
         context = req.context
         url = context.response_url
         if url:
-            context["respond"] = SessionRespond(response_url=url, session=self._session)
+            context["respond"] = SessionRespond(
+                response_url=url, session=self._session, proxy=self._proxy
+            )
         if self._acks_sent is not None:
             context["ack"] = AckFirst(self._acks_sent)
         return await next()

@@ -22,8 +22,14 @@ if TYPE_CHECKING:
 
 
 class SessionRespond(AsyncRespond):
-    def __init__(self, *, response_url: str, session: aiohttp.ClientSession | None) -> None:
-        super().__init__(response_url=response_url)
+    def __init__(
+        self,
+        *,
+        response_url: str,
+        session: aiohttp.ClientSession | None,
+        proxy: str | None = None,
+    ) -> None:
+        super().__init__(response_url=response_url, proxy=proxy)
         self._session = session
 
     async def __call__(  # the signature of Bolt's respond(): listeners call it the same way
@@ -56,5 +62,7 @@ class SessionRespond(AsyncRespond):
                 thread_ts=thread_ts,
                 metadata=metadata,
             )
-        client = AsyncWebhookClient(url=self.response_url, session=self._session)
+        # the Web API client's proxy, as Bolt's respond passes it: without one, slack_sdk
+        # reads HTTPS_PROXY again for every reply and logs it (password and all) at DEBUG
+        client = AsyncWebhookClient(url=self.response_url, session=self._session, proxy=self.proxy)
         return await client.send_dict(message)

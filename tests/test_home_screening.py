@@ -102,3 +102,22 @@ async def test_someone_who_opened_home_is_published_without_gathering() -> None:
     await publisher.idle()
     assert home.published == ["U_OPENER"]
     assert gathering.sleeps == []
+
+
+async def test_someone_who_opens_home_during_a_look_up_is_still_published() -> None:
+    """Noted for a refresh, then opening Home while the look-up that does not know them yet
+    is on its way: their publish stays queued."""
+    home = _Home(viewers=set())  # the look-up answers from before they opened Home
+    publisher = HomePublisher(
+        cast(Any, None), cast(HomeService, home), FakeClock(), gather_sleep=_no_wait
+    )
+    publisher.refresh("U_OPENER")
+    await asyncio.wait_for(home.first_lookup.wait(), 5)
+    publisher.opened("U_OPENER")
+    home.release.set()
+    await publisher.idle()
+    assert home.published == ["U_OPENER"]
+
+
+async def _no_wait(seconds: float) -> None:
+    await asyncio.sleep(0)

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 from aiohttp import web
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.devtools.redis_server import RedisServer, free_port
 from bot.policy.model import Policy
@@ -131,3 +132,16 @@ async def test_an_unreachable_slack_logs_one_line_per_retry_and_one_traceback(
 
 def failures(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [r for r in caplog.records if r.getMessage().startswith("Failed to connect")]
+
+
+@pytest.mark.usefixtures("restored_logging")
+async def test_a_proxy_password_never_reaches_the_logs_even_when_debugging(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """slack_sdk logs the proxy URL it reads from HTTPS_PROXY at DEBUG, credentials and all."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://ops:s3cret@proxy.invalid:3128")
+    configure_logging("DEBUG", "text")
+    AsyncWebClient(token=BOT_TOKEN)  # reads the variable, and says so
+    logged = capsys.readouterr().err
+    assert "loaded from an env variable" in logged  # the line is there...
+    assert "s3cret" not in logged  # ...without the password

@@ -21,6 +21,7 @@ _PATTERNS = [
     re.compile(r"(?i)(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"),
     re.compile(r'(?i)("?password"?\s*[:=]\s*)"[^"]*"'),
     re.compile(r"(?i)(password=)[^&\s]+"),
+    re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+(?=@)"),  # user:pass@ in a URL
 ]
 
 

@@ -27,6 +27,11 @@ log = logging.getLogger(__name__)
 _current: contextvars.ContextVar[InFlight | None] = contextvars.ContextVar(
     "regbot_inflight", default=None
 )
+# the task running the dispatch itself (the HTTP request's, or Socket Mode's handler): an ack
+# called there (Bolt acks events before their listener) must not wait for its own answer
+_dispatcher: contextvars.ContextVar[asyncio.Task[Any] | None] = contextvars.ContextVar(
+    "regbot_dispatcher", default=None
+)
 
 
 MAX_ACK_WAIT = 0.5  # seconds a listener's slow work may wait for the acks of others
@@ -55,6 +60,7 @@ class InFlight:
         """Run one Slack dispatch: the tasks it starts are in flight, and until it returns
         (with the ack) it is unanswered (`acks_sent`)."""
         token = _current.set(self)
+        dispatcher = _dispatcher.set(asyncio.current_task())
         self._issued += 1
         number = self._issued
         self._unanswered[number] = None
@@ -63,18 +69,33 @@ class InFlight:
         finally:
             del self._unanswered[number]
             self._release()
+            _dispatcher.reset(dispatcher)
             _current.reset(token)
 
     async def acks_sent(self) -> None:
         """Return when every dispatch that arrived before now has been answered (its ack on
         the way to Slack), or after `max_ack_wait`. Later arrivals do not hold it up."""
+        if _dispatcher.get() is asyncio.current_task():
+            return  # the ack is the dispatch's own (an event's): its answer waits for it
         horizon = self._issued
         if self._oldest_unanswered() > horizon:
             return
         waiter = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiting, (horizon, id(waiter), waiter))
-        with contextlib.suppress(TimeoutError):
+        try:
             await asyncio.wait_for(waiter, self.max_ack_wait)
+        except TimeoutError:
+            self._forget_given_up()
+
+    def waiting_for_acks(self) -> int:
+        """How many listeners wait now for earlier requests' answers."""
+        return sum(1 for _, _, waiter in self._waiting if not waiter.done())
+
+    def _forget_given_up(self) -> None:
+        """Drop waiters that gave up, so a dispatch that hangs cannot grow the list."""
+        if len(self._waiting) > 64:
+            self._waiting = [entry for entry in self._waiting if not entry[2].done()]
+            heapq.heapify(self._waiting)
 
     def _oldest_unanswered(self) -> float:
         return next(iter(self._unanswered), math.inf)

@@ -51,12 +51,14 @@ def proxy_for(
     url: str, *, https_proxy: str | None, http_proxy: str | None, no_proxy: str | None
 ) -> str | None:
     """The proxy for `url` by the usual rules: HTTPS_PROXY for https, HTTP_PROXY for http,
-    none for a host NO_PROXY names (suffixes, ``*``, ports, as urllib reads it)."""
+    none for a host NO_PROXY names (``host``, ``.suffix``, ``host:port``, ``*``, as urllib
+    reads it)."""
     target = URL(url)
     proxy = https_proxy if target.scheme == "https" else http_proxy
     if not proxy or not proxy.strip():
         return None
-    if no_proxy and target.host and proxy_bypass_environment(target.host, {"no": no_proxy}):
+    where = f"{target.host}:{target.port}" if target.port else str(target.host)
+    if no_proxy and target.host and proxy_bypass_environment(where, {"no": no_proxy}):
         return None
     return proxy.strip()
 

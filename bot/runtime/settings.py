@@ -70,6 +70,22 @@ class Settings(RedisSettings):
             raise ValueError("must be an app-level token (xapp-…), from Basic Information")
         return value
 
+    @field_validator("https_proxy", "http_proxy", mode="before")
+    @classmethod
+    def _proxy(cls, value: object) -> object:
+        """As curl reads it: empty is unset, ``host:port`` means ``http://host:port``."""
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if text is None or not str(text).strip():
+            return None
+        text = str(text).strip()
+        if "://" not in text:
+            text = f"http://{text}"
+        scheme, _, rest = text.partition("://")
+        host = rest.split("@")[-1].split("/")[0].split(":")[0]
+        if scheme.lower() not in ("http", "https") or not host:
+            raise ValueError("must be a proxy URL such as http://proxy.internal:3128")
+        return text
+
     @model_validator(mode="after")
     def _one_ionos_credential(self) -> Settings:
         basic = self.ionos_username is not None or self.ionos_password is not None

@@ -125,13 +125,18 @@ class HomePublisher:
             viewers = await self._home.viewers_among(unknown)
         except Exception:
             for user in unknown:  # unknown they stay: not published this time (as before)
-                self._queue.pop(user, None)
+                self._forget_unknown(user)
             raise
         for user in unknown:
             if user in viewers:
                 self._queue[user] = True  # a new approver joins at the end, as before
             else:
-                self._queue.pop(user, None)
+                self._forget_unknown(user)
+
+    def _forget_unknown(self, user: str) -> None:
+        """Drop `user` unless they became known meanwhile (opened Home during the look-up)."""
+        if self._queue.get(user) is False:
+            del self._queue[user]
 
     async def _publish(self, user: str) -> None:
         await self._pacer.wait()

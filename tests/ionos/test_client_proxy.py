@@ -6,58 +6,16 @@ The proxy is a real forward proxy on loopback in front of the IONOS stand-in."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from bot.devtools.ionos import FakeIonos
 from bot.runtime.clients import ionos_client
 from bot.runtime.ionos_transport import proxy_for
-from bot.runtime.settings import Settings, load_settings
-
-
-@dataclass
-class ForwardProxy:
-    """Takes absolute-form requests (``GET http://host/path``), forwards them, remembers."""
-
-    seen: list[tuple[str, str | None]] = field(default_factory=list)  # (url, Proxy-Authorization)
-
-    async def forward(self, request: web.Request) -> web.Response:
-        self.seen.append((str(request.url), request.headers.get("Proxy-Authorization")))
-        headers = {
-            k: v
-            for k, v in request.headers.items()
-            if k.lower() not in ("host", "proxy-authorization", "proxy-connection")
-        }
-        async with (
-            aiohttp.ClientSession() as session,
-            session.request(
-                request.method, str(request.url), headers=headers, data=await request.read()
-            ) as answer,
-        ):
-            return web.Response(
-                status=answer.status,
-                body=await answer.read(),
-                content_type=answer.content_type,
-            )
-
-
-@contextlib.asynccontextmanager
-async def serving(handler: ForwardProxy) -> AsyncIterator[str]:
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handler.forward)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    try:
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        yield f"127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
+from bot.runtime.settings import Settings, SettingsError, load_settings
+from tests.proxy import ForwardProxy, serving
 
 
 def settings_for(ionos_url: str, **proxies: str) -> Settings:
@@ -134,6 +92,8 @@ async def test_a_netrc_entry_for_the_api_host_does_not_break_the_calls(
             "http://secure:3128",
         ),
         ("http://127.0.0.1:8080", "localhost,127.0.0.1", None),
+        ("https://api.ionos.com/containerregistries", "api.ionos.com:443", None),
+        ("https://api.ionos.com/containerregistries", "api.ionos.com:8443", "http://secure:3128"),
     ],
 )
 def test_which_proxy(url: str, no_proxy: str | None, expected: str | None) -> None:
@@ -164,3 +124,34 @@ def test_the_settings_read_the_variables_in_either_case(
     assert settings.https_proxy.get_secret_value() == "http://ops:pw@proxy:3128"
     assert "pw" not in repr(settings)  # a proxy password is a secret
     assert settings.no_proxy == "localhost"
+
+
+def _env(monkeypatch: pytest.MonkeyPatch, **extra: str) -> None:
+    for key, value in {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "secret",
+        "IONOS_TOKEN": "token",
+        **extra,
+    }.items():
+        monkeypatch.setenv(key, value)
+
+
+def test_a_proxy_without_a_scheme_is_http_as_curl_reads_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _env(monkeypatch, HTTPS_PROXY="proxy.internal:3128", HTTP_PROXY="")
+    settings = load_settings()
+    assert settings.https_proxy is not None
+    assert settings.https_proxy.get_secret_value() == "http://proxy.internal:3128"
+    assert settings.http_proxy is None
+
+
+@pytest.mark.parametrize("value", ["ftp://proxy:21", "http://:3128", "http://"])
+def test_a_proxy_that_is_no_url_stops_start_up_with_one_line(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _env(monkeypatch, HTTPS_PROXY=value)
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    assert str(raised.value).startswith("HTTPS_PROXY:")
+    assert "\n" not in str(raised.value)

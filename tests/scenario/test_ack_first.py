@@ -73,13 +73,38 @@ async def test_the_wait_is_bounded() -> None:
     await asyncio.wait_for(inflight.acks_sent(), 5)
 
 
+async def parked(inflight: InFlight, count: int) -> None:
+    """Until `count` listeners wait for earlier answers (their work after the ack parked)."""
+    async with asyncio.timeout(10):
+        while inflight.waiting_for_acks() < count:
+            await asyncio.sleep(0.001)
+
+
 async def test_a_reply_waits_for_an_earlier_requests_answer(harness: Harness) -> None:
-    harness.bot.inflight.max_ack_wait = 60
-    earlier = await Held(harness.bot.inflight).started()
+    inflight = harness.bot.inflight
+    inflight.max_ack_wait = 60
+    earlier = await Held(inflight).started()
     ack = await harness.driver.command("help", user_id=DEVELOPER)
     assert ack.status == 200  # the command's own ack was not held up
-    await asyncio.sleep(0.05)
-    assert harness.slack.calls_to(RESPONSE_URL) == []  # its slow part waits
+    await parked(inflight, 1)
+    assert harness.slack.calls_to(RESPONSE_URL) == []  # its slow part waits, parked
     await earlier.answer()
     await harness.settle()
     assert len(harness.slack.calls_to(RESPONSE_URL)) == 1
+    assert inflight.waiting_for_acks() == 0
+
+
+async def test_an_event_acked_by_bolt_inside_its_dispatch_does_not_wait_for_itself(
+    harness: Harness,
+) -> None:
+    """Bolt acks an event in the dispatch itself, before its listener: waiting there for the
+    dispatch's own answer would hold every event (and everyone's work) for the full bound."""
+    inflight = harness.bot.inflight
+    inflight.max_ack_wait = 60
+    async with asyncio.timeout(10):
+        reply = await harness.driver.event(
+            {"type": "app_home_opened", "user": DEVELOPER, "tab": "home"}
+        )
+    assert reply.status == 200
+    await harness.homes_settled()
+    assert harness.homes_published(DEVELOPER)  # the listener ran after the ack

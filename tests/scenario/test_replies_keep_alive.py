@@ -3,15 +3,22 @@ connections), with the body Bolt's own `respond()` would send (#17)."""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from types import SimpleNamespace
+from typing import Any, cast
 
 import aiohttp
 import pytest
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.devtools.slack import RESPONSE_URL, FakeSlack, hooks_url, serve_fake_slack
 from bot.runtime.clients import slack_session
+from handlers.request_setup import RequestSetup
 from handlers.respond import SessionRespond
+from tests.proxy import ForwardProxy, serving
 from tests.scenario.harness import Harness
 from tests.slack_fixtures import DEVELOPER
 
@@ -60,3 +67,30 @@ async def test_the_body_is_the_one_bolts_respond_sends(
     bolts, ours, ours_from_a_dict = (call.payload for call in fake_slack.calls_to(RESPONSE_URL))
     assert ours == bolts
     assert ours_from_a_dict == bolts
+
+
+async def test_a_reply_goes_through_the_clients_proxy_and_logs_no_proxy_password(
+    fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The Web API client reads HTTP(S)_PROXY once; a reply uses that proxy. Without it,
+    slack_sdk read the variable again for every reply and logged it, password and all."""
+    proxy = ForwardProxy()
+    async with serving(proxy) as address, serve_fake_slack(fake_slack) as slack_url:
+        for name in ("HTTPS_PROXY", "HTTP_PROXY"):
+            monkeypatch.setenv(name, f"http://ops:s3cret@{address}")
+        async with aiohttp.ClientSession() as session:
+            client = AsyncWebClient(token="xoxb-test", base_url=slack_url, session=session)
+            assert client.proxy is not None
+            setup = RequestSetup(session=session, proxy=client.proxy)
+            context = AsyncBoltContext(response_url=f"{hooks_url(slack_url)}/T/B/x")
+            request = cast(Any, SimpleNamespace(body={}, context=context))
+
+            async def listener() -> BoltResponse:
+                caplog.set_level(logging.DEBUG)
+                await context["respond"](text="hello")
+                return BoltResponse(status=200)
+
+            await setup.async_process(req=request, resp=BoltResponse(status=200), next=listener)
+    assert [c.payload["text"] for c in fake_slack.calls_to(RESPONSE_URL)] == ["hello"]
+    assert len(proxy.seen) == 1  # through the proxy
+    assert not [r.getMessage() for r in caplog.records if "s3cret" in r.getMessage()]

@@ -143,3 +143,17 @@ async def test_a_dropped_connection_mid_traffic_loses_nothing_and_reconnects(
     await harness.click(ActionId.APPROVE, "UAPP1", request_id)
     approved = await RequestStore(harness.redis, harness.keys).get(request_id)
     assert approved is not None and approved.state == "approved"
+
+
+async def test_an_event_over_the_socket_is_acked_without_waiting_for_itself(
+    socket_harness: SocketHarness,
+) -> None:
+    """Bolt acks an event inside its dispatch; the ack-first wait must not hold it (#17)."""
+    harness, socket = socket_harness.harness, socket_harness.socket
+    harness.bot.inflight.max_ack_wait = 60
+    async with asyncio.timeout(10):
+        await harness.driver.event({"type": "app_home_opened", "user": "UDEV", "tab": "home"})
+    [ack] = socket.acks
+    assert ack.envelope_id in socket.envelopes
+    await harness.homes_settled()
+    assert harness.homes_published("UDEV")
