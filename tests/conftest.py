@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 
 import pytest
 import redis.asyncio as aioredis
+import uvloop
 
 from bot.devtools.redis_server import RedisServer, running_redis
 from bot.store.keys import Keys
 
 pytest_plugins = ["tests.slack_fixtures"]
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """The tests run on uvloop, the loop `regbot serve` and `regbot sweep` run on
+    (`bot.runtime.loop`)."""
+    return {"uvloop": uvloop.new_event_loop}
 
 
 @pytest.fixture(scope="session")

@@ -58,3 +58,7 @@ def test_loop_factory_refuses_an_unknown_name() -> None:
 
 def test_settings_default_matches_the_runtime_default() -> None:
     assert Settings.model_fields["regbot_event_loop"].default == "uvloop"
+
+
+async def test_the_suite_runs_on_the_loop_production_runs_on() -> None:
+    assert running_loop_name() == "uvloop"  # tests/conftest.py: pytest_asyncio_loop_factories
