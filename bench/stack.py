@@ -27,6 +27,7 @@ from bench.children import Query, serve_queries
 from bot.devtools.ionos import FakeIonos, Knobs, serve_fake_ionos
 from bot.devtools.slack import FakeSlack, serve_fake_slack
 from bot.policy.model import Policy
+from bot.runtime.heap import freeze_startup_heap
 from bot.runtime.logs import configure_logging
 from bot.runtime.loop import run
 from bot.runtime.settings import Settings
@@ -136,6 +137,7 @@ async def _bot(conn: Connection, config: BotConfig) -> None:
     profiler = Profiling(config.profile_path)
     async with assemble(settings, policy) as bot, served(bot.web_app) as url:
         await bot.services.catalog.refresh()  # as `regbot serve` does before taking traffic
+        freeze_startup_heap()  # as `regbot serve` does once it is ready
         queries = {"profile_start": profiler.start, "profile_stop": profiler.stop}
         await serve_queries(conn, url, queries)
 
@@ -199,6 +201,7 @@ async def _floor(conn: Connection, config: FloorConfig) -> None:
 
     profiler = Profiling(config.profile_path)
     async with served(make_web_app(bolt, health)) as url:
+        freeze_startup_heap()  # the same server stack as the bot's, heap freeze included
         queries = {"profile_start": profiler.start, "profile_stop": profiler.stop}
         await serve_queries(conn, url, queries)
 

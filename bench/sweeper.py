@@ -38,6 +38,7 @@ import aiohttp
 from bench.children import serve_queries
 from bench.stack import BOT_TOKEN, IONOS_TOKEN, SIGNING_SECRET, Profiling, policy_mapping
 from bot.policy.model import Policy
+from bot.runtime.heap import freeze_startup_heap
 from bot.runtime.logs import configure_logging
 from bot.runtime.loop import run
 from bot.runtime.settings import Settings
@@ -171,6 +172,7 @@ class Sweeper:
             )
         await bot.redis.ping()
         await bot.ionos.list_registries(limit=1)
+        freeze_startup_heap()  # as `regbot serve` and `regbot sweep` do once ready
         self._bot = bot
         return namespace
 

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from bot.runtime.loop import loop_factory, run, running_loop_name
-from bot.runtime.settings import Settings, SettingsError, load_settings
+from bot.runtime.settings import SettingsError, load_settings
 
 REQUIRED = {
     "SLACK_BOT_TOKEN": "xoxb-test",
@@ -54,10 +54,6 @@ def test_run_runs_the_coroutine_on_the_chosen_loop(name: str) -> None:
 def test_loop_factory_refuses_an_unknown_name() -> None:
     with pytest.raises(ValueError, match="unknown event loop"):
         loop_factory("trio")
-
-
-def test_settings_default_matches_the_runtime_default() -> None:
-    assert Settings.model_fields["regbot_event_loop"].default == "uvloop"
 
 
 async def test_the_suite_runs_on_the_loop_production_runs_on() -> None:

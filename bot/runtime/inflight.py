@@ -44,7 +44,7 @@ class InFlight:
         # every dispatch up to some number to be answered (`acks_sent`), soonest first
         self._issued = 0
         self._unanswered: dict[int, None] = {}
-        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._waiting: list[tuple[int, int, asyncio.Future[bool]]] = []
         self.max_ack_wait = max_ack_wait
 
     def __len__(self) -> int:
@@ -80,11 +80,17 @@ class InFlight:
         horizon = self._issued
         if self._oldest_unanswered() > horizon:
             return
-        waiter = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[bool] = loop.create_future()
         heapq.heappush(self._waiting, (horizon, id(waiter), waiter))
+        # a timer, not `asyncio.wait_for`: every listener in a burst comes here (its own
+        # dispatch is unanswered until Bolt looks again), so the wait must cost little
+        timer = loop.call_later(self.max_ack_wait, _resolve, waiter, False)
         try:
-            await asyncio.wait_for(waiter, self.max_ack_wait)
-        except TimeoutError:
+            answered = await waiter
+        finally:
+            timer.cancel()
+        if not answered:
             self._forget_given_up()
 
     def waiting_for_acks(self) -> int:
@@ -104,8 +110,7 @@ class InFlight:
         oldest = self._oldest_unanswered()
         while self._waiting and self._waiting[0][0] < oldest:
             _, _, waiter = heapq.heappop(self._waiting)
-            if not waiter.done():  # a waiter that gave up (timed out) is cancelled
-                waiter.set_result(None)
+            _resolve(waiter, True)
 
     @contextlib.contextmanager
     def installed(self, loop: asyncio.AbstractEventLoop) -> Iterator[None]:
@@ -153,3 +158,9 @@ class InFlight:
             log.warning("cancelled work still in flight at shutdown", extra={"tasks": len(late)})
             await asyncio.gather(*late, return_exceptions=True)
         return len(late)
+
+
+def _resolve(waiter: asyncio.Future[bool], answered: bool) -> None:
+    """Wake a listener: True when the answers came, False when it stopped waiting."""
+    if not waiter.done():  # done: woken already, or cancelled with its task
+        waiter.set_result(answered)

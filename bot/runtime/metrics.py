@@ -20,6 +20,8 @@ prometheus_client; services count through a Protocol if they ever need to.
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
@@ -59,6 +61,7 @@ class Metrics:
             ["kind", "name"],
             registry=self.registry,
         )
+        self._slack_children: dict[tuple[str, str], Any] = {}
         self._decisions = Counter(
             "regbot_decisions",
             "Approvers' decisions, by outcome",
@@ -92,7 +95,12 @@ class Metrics:
         )
 
     def count_slack_request(self, kind: str, name: str) -> None:
-        self._slack.labels(kind=kind, name=name).inc()
+        """Once per Slack request, before its ack: the labelled child is looked up once per
+        label pair (closed vocabularies, `handlers.traffic`), not on every request."""
+        child = self._slack_children.get((kind, name))
+        if child is None:
+            child = self._slack_children[(kind, name)] = self._slack.labels(kind, name)
+        child.inc()
 
     def count_decision(self, outcome: str) -> None:
         self._decisions.labels(outcome=outcome).inc()

@@ -35,6 +35,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.ionos.errors import IonosError
 from bot.policy.model import Policy
+from bot.runtime.heap import freeze_startup_heap
 from bot.runtime.inflight import InFlight
 from bot.runtime.logs import OneTraceback, configure_logging
 from bot.runtime.loop import run, running_loop_name
@@ -175,9 +176,15 @@ async def serve(
                 started = component.start()
                 if inspect.isawaitable(started):
                     await started
+            frozen = freeze_startup_heap()  # ready: what lives now lives until the end
             log.info(
                 "regbot serving",
-                extra={"mode": mode, "port": port, "event_loop": running_loop_name()},
+                extra={
+                    "mode": mode,
+                    "port": port,
+                    "event_loop": running_loop_name(),
+                    "frozen_objects": frozen,
+                },
             )
             await stop.wait()
             log.info("regbot stopping", extra={"in_flight": len(bot.inflight)})

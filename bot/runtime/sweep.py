@@ -14,6 +14,7 @@ import logging
 from datetime import timedelta
 
 from bot.policy.model import Policy
+from bot.runtime.heap import freeze_startup_heap
 from bot.runtime.logs import configure_logging
 from bot.runtime.loop import run
 from bot.runtime.scheduler import Tick
@@ -49,7 +50,11 @@ async def _forever(settings: Settings, policy: Policy, lock_ttl: timedelta) -> N
         assemble(settings, policy, sweep_lock_ttl=lock_ttl) as bot,
     ):
         bot.scheduler.start()
-        log.info("regbot sweeping", extra={"every_minutes": policy.reminders.sweep_minutes})
+        frozen = freeze_startup_heap()  # see bot/runtime/heap.py
+        log.info(
+            "regbot sweeping",
+            extra={"every_minutes": policy.reminders.sweep_minutes, "frozen_objects": frozen},
+        )
         try:
             await stop.wait()
         finally:

@@ -43,6 +43,8 @@ class RegistryCatalog:
         return self._loaded_at is not None and self._clock.now() - self._loaded_at < self._max_age
 
     async def refresh(self, *, force: bool = False) -> list[Registry]:
+        if self._registries is not None and self.is_fresh() and not force:
+            return self._registries  # the common case takes no lock: a burst need not queue
         async with self._lock:
             if self._registries is not None and self.is_fresh() and not force:
                 return self._registries
