@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain.reminders import TokenRef
 from bot.domain.reviews import Campaign, Decision, ReviewItem
-from bot.services.review_ports import PersonStatus
+from bot.services.ports import PersonStatus
 from handlers.views.owners import new_owner_dm, owner_left_message
 from handlers.views.reviews import campaign_message, owner_told, summary_message
 
