@@ -50,8 +50,9 @@ class TokensApi(Protocol):
 
 
 # Telling people in Slack ----------------------------------------------------------------------
-# The Slack side is `handlers/notifiers/`, one class per audience: a person in their DM,
-# the approvers, the security channel (docs/architecture.md).
+# A port is shaped by what its service needs; the Slack side (`handlers/notifiers/`) is one
+# class per audience (a person in their DM, the approvers, the security channel), and
+# `SlackNotices` routes each method of a port that speaks to several (docs/architecture.md).
 
 
 @dataclass(frozen=True)
