@@ -51,18 +51,14 @@ from bot.store.replication import NO_WAIT, Replication
 from bot.store.requests import RequestStore
 from bot.store.reviews import ReviewStore
 from bot.store.rules import RulesStore
+from handlers.notifiers.approvers import ApproverNotifier
+from handlers.notifiers.directory import SlackPeople, SlackUserGroups
 from handlers.notifiers.home import HomePublisher
-from handlers.notifiers.home_aware import (
-    HomeAwareLifecycleNotifier,
-    HomeAwareNotifier,
-    HomeAwareReminderNotifier,
-)
-from handlers.notifiers.housekeeping import SlackLifecycleNotifier
-from handlers.notifiers.owners import SlackOwnerNotifier
-from handlers.notifiers.reminders import SlackReminderNotifier
-from handlers.notifiers.requests import SlackNotifier, SlackUserGroups
-from handlers.notifiers.reviews import SlackPeople, SlackReviewNotifier
-from handlers.notifiers.rules import SlackRulesNotifier
+from handlers.notifiers.pacing import ChannelPacer
+from handlers.notifiers.people import PeopleNotifier
+from handlers.notifiers.routing import SlackNotices
+from handlers.notifiers.security import SecurityNotifier
+from handlers.notifiers.sending import PacedPost
 from handlers.services import (
     HomeServices,
     HomeUpdates,
@@ -108,14 +104,15 @@ def build_stores(clients: Clients, keys: Keys, replication: Replication = NO_WAI
 
 @dataclass(frozen=True)
 class Shared:
-    """What several services use: who approves, the registry catalog, the Slack notifiers."""
+    """What several services use: who approves, the registry catalog, the Slack notifiers (one
+    per audience, and `SlackNotices` for the ports that speak to several)."""
 
     approvers: ApproverDirectory
     catalog: RegistryCatalog
-    notifier: SlackNotifier
-    lifecycle_notifier: SlackLifecycleNotifier
+    notices: SlackNotices
+    people: PeopleNotifier  # DMs to one person
+    approver_channel: ApproverNotifier  # the approval (and escalation) channels
     tokens: TokenService
-    rules_notifier: SlackRulesNotifier
     home: HomeServices
     owners: OwnerNotices  # DMs a token's owner when an approver changed their token
 
@@ -123,7 +120,9 @@ class Shared:
 def build_shared(policy: Policy, clients: Clients, stores: Stores, clock: Clock) -> Shared:
     approvers = ApproverDirectory(policy, SlackUserGroups(clients.slack), clock)
     catalog = RegistryCatalog(clients.ionos, clock, max_age=REGISTRY_CACHE_AGE)
-    owners = OwnerNotices(SlackOwnerNotifier(clients.slack), stores.audit, clock)
+    # an owner's DM refreshes no Home, and Home is built on the token service that sends it:
+    # a people notifier of its own, without Home
+    owners = OwnerNotices(PeopleNotifier(clients.slack, clock), stores.audit, clock)
     tokens = TokenService(
         api=clients.ionos,
         catalog=catalog,
@@ -141,13 +140,17 @@ def build_shared(policy: Policy, clients: Clients, stores: Stores, clock: Clock)
         viewers=stores.home,
     )
     homes = HomePublisher(clients.slack, home, clock)  # Home tabs republished as things change
+    people = PeopleNotifier(clients.slack, clock, homes=homes)
+    approver_channel = ApproverNotifier(
+        clients.slack, clock, homes=homes, latest=stores.requests.get
+    )
     return Shared(
         approvers=approvers,
         catalog=catalog,
-        notifier=HomeAwareNotifier(clients.slack, clock, homes, latest=stores.requests.get),
-        lifecycle_notifier=HomeAwareLifecycleNotifier(clients.slack, clock, homes),
+        notices=SlackNotices(people, approver_channel, SecurityNotifier(clients.slack, clock)),
+        people=people,
+        approver_channel=approver_channel,
         tokens=tokens,
-        rules_notifier=SlackRulesNotifier(clients.slack, clock),
         home=HomeServices(view=home, updates=homes),
         owners=owners,
     )
@@ -169,7 +172,7 @@ def build_services(
         policy=policy,
         approvers=shared.approvers,
         catalog=shared.catalog,
-        notifier=shared.notifier,
+        notifier=shared.notices,
         clock=clock,
         extensions=extension,
         self_service=SelfService(store=stores.rules, approvers=shared.approvers, policy=policy),
@@ -188,7 +191,7 @@ def build_services(
         clock=clock,
         home=shared.home,
         withdrawals=WithdrawalService(
-            requests=stores.requests, notifier=shared.notifier, clock=clock
+            requests=stores.requests, notifier=shared.notices, clock=clock
         ),
         reviews=build_reviews(policy, clients, stores, shared, clock),
         command=settings.slack_command,
@@ -207,7 +210,7 @@ def build_renewal_steps(
         api=clients.ionos,
         ownership=stores.ownership,
         approvers=shared.approvers,
-        notifier=shared.lifecycle_notifier,
+        notifier=shared.notices,
         policy=policy,
         clock=clock,
         owners=shared.owners,
@@ -218,8 +221,8 @@ def build_renewal_steps(
         api=clients.ionos,
         ownership=stores.ownership,
         approvers=shared.approvers,
-        notifier=shared.notifier,
-        lifecycle_notifier=shared.lifecycle_notifier,
+        notifier=shared.notices,
+        lifecycle_notifier=shared.notices,
         clock=clock,
     )
     return rotation, extension
@@ -238,7 +241,7 @@ def build_delivery(
         requests=stores.requests,
         api=clients.ionos,
         catalog=shared.catalog,
-        notifier=shared.notifier,
+        notifier=shared.notices,
         clock=clock,
         ownership=stores.ownership,
         audit=stores.audit,
@@ -264,16 +267,16 @@ def build_breakglass(
         ownership=stores.ownership,
         audit=stores.audit,
         approvers=shared.approvers,
-        notifier=shared.notifier,
-        holder=shared.rules_notifier,
+        notifier=shared.notices,
+        holder=shared.people,
         clock=clock,
     )
     return BreakGlassService(
         decided=stores.rules,
         requests=stores.requests,
         catalog=shared.catalog,
-        notifier=shared.notifier,
-        alerts=shared.rules_notifier,
+        notifier=shared.notices,
+        alerts=shared.notices,
         review=review,
         policy=policy,
         clock=clock,
@@ -307,15 +310,15 @@ def build_lifecycle(
         housekeeping=HousekeepingService(
             requests=stores.requests,
             lifecycle=stores.housekeeping,
-            notifier=shared.notifier,
-            lifecycle_notifier=shared.lifecycle_notifier,
+            notifier=shared.notices,
+            lifecycle_notifier=shared.notices,
             rotation=rotation,
             policy=policy,
             escalation=EscalationService(
                 requests=stores.requests,
                 escalations=stores.rules,
-                notifier=shared.notifier,
-                escalation_notifier=shared.rules_notifier,
+                notifier=shared.notices,
+                escalation_notifier=shared.approver_channel,
                 policy=policy,
             ),
         ),
@@ -326,7 +329,7 @@ def build_reviews(
     policy: Policy, clients: Clients, stores: Stores, shared: Shared, clock: Clock
 ) -> ReviewServices:
     """Access review campaigns, their housekeeping, and assigning token owners."""
-    notifier = SlackReviewNotifier(clients.slack)
+    notifier = shared.notices
     campaigns = ReviewService(
         api=clients.ionos,
         catalog=shared.catalog,
@@ -378,16 +381,19 @@ def build_reminders(
     homes: HomeUpdates | None = None,
     digest_extras: ReviewHousekeeping | None = None,
 ) -> ReminderService:
-    notifier = (
-        SlackReminderNotifier(clients.slack_once, clock)
-        if homes is None
-        else HomeAwareReminderNotifier(clients.slack_once, clock, homes.refresh)
+    # the sweep's own notifiers: a Slack client without retries, one pacer for every channel
+    once = clients.slack_once
+    paced = PacedPost(once, ChannelPacer(clock))
+    notifier = SlackNotices(
+        PeopleNotifier(once, clock, homes=homes, paced=paced),  # a reminded owner's Home
+        ApproverNotifier(once, clock, paced=paced),
+        SecurityNotifier(once, clock),
     )
     owner_watch = OwnerWatch(
-        people=SlackPeople(clients.slack_once),
+        people=SlackPeople(once),
         store=stores.owner_care,
         ledger=stores.ledger,
-        notifier=SlackReviewNotifier(clients.slack_once),
+        notifier=notifier,
         audit=stores.audit,
         clock=clock,
     )

@@ -11,20 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
-from typing import Protocol
 
 from bot.domain.clock import Clock
 from bot.domain.errors import CouldNotVerify, UnknownRegistry
 from bot.domain.models import TokenRequest
 from bot.policy.fields import GROUP_ID_RE
 from bot.policy.model import Policy, RegistryPolicy
+from bot.services.ports import UserGroups
 from bot.services.singleflight import SingleFlight
-
-
-class UserGroups(Protocol):
-    """A port; the Slack adapter implements it with ``usergroups.users.list``."""
-
-    async def members(self, group_id: str) -> frozenset[str]: ...
 
 
 class ApproverDirectory:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Protocol
 
 from bot.domain.clock import Clock
 from bot.domain.errors import InvalidForm, InvalidInput
@@ -24,18 +23,13 @@ from bot.policy.model import BreakGlass, Policy
 from bot.services.breakglass_review import BreakGlassReview
 from bot.services.catalog import RegistryCatalog
 from bot.services.forms import RequestForm, build_ask
-from bot.services.ports import Notifier, RequesterNotice, RequestRepository
-from bot.services.selfservice import DecidedRepository
-
-
-class BreakGlassNotifier(Protocol):
-    async def alert(self, request: TokenRequest, channel: str) -> None:
-        """Who, which registry, which scopes, why: to the security channel."""
-        ...
-
-    async def post_review(self, request: TokenRequest, channel: str) -> tuple[str, str]:
-        """The post-hoc review message (Acknowledge, Revoke now) for the approvers."""
-        ...
+from bot.services.ports import (
+    BreakGlassNotifier,
+    DecidedRepository,
+    Notifier,
+    RequesterNotice,
+    RequestRepository,
+)
 
 
 class BreakGlassService:

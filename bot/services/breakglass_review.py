@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from datetime import datetime
-from typing import Protocol
 
 from bot.domain.audit import AuditAction, Outcome, Refusal
 from bot.domain.clock import Clock
@@ -20,35 +18,14 @@ from bot.ionos.models import TokenPatch, TokenStatus
 from bot.services.approvers import ApproverDirectory
 from bot.services.ports import (
     AuditTrail,
+    BreakGlassReviews,
     Notifier,
     OwnershipRepository,
     RequestRepository,
+    RevokedNotice,
     TokensApi,
-    Transitioned,
 )
 from bot.services.requests import refusal_error
-
-
-class BreakGlassReviews(Protocol):
-    """The review transitions and the open index (`bot.store.rules.RulesStore`)."""
-
-    async def review(
-        self,
-        request: TokenRequest,
-        *,
-        verb: str,
-        actor: str,
-        at: datetime,
-        detail: str,
-        op_id: str,
-    ) -> Transitioned: ...
-    async def unreviewed(self, *, limit: int = 100) -> list[TokenRequest]: ...
-
-
-class RevokedNotice(Protocol):
-    async def tell_revoked(self, request: TokenRequest, actor: str) -> None:
-        """A DM to the holder: the token was revoked, by whom."""
-        ...
 
 
 class BreakGlassReview:

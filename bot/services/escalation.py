@@ -12,30 +12,16 @@ that request (`ApproverDirectory.may_decide`).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import datetime
 
 from bot.domain.models import TokenRequest
 from bot.policy.model import Policy
-from bot.services.ports import Notifier, RequestRepository, Transitioned
-
-
-class Escalations(Protocol):
-    """The escalation transition (`bot.store.rules.RulesStore`)."""
-
-    async def escalate(
-        self, request: TokenRequest, *, at: datetime, after: timedelta, to: str, op_id: str
-    ) -> Transitioned: ...
-    async def set_escalation_message(self, request_id: str, channel: str, ts: str) -> None: ...
-
-
-class EscalationNotifier(Protocol):
-    async def post_escalation(
-        self, request: TokenRequest, channel: str, backups: Sequence[str]
-    ) -> tuple[str, str]:
-        """Ask the backup approvers (with the usual buttons); returns (channel, ts)."""
-        ...
+from bot.services.ports import (
+    EscalationNotifier,
+    Escalations,
+    Notifier,
+    RequestRepository,
+)
 
 
 class EscalationService:

@@ -12,32 +12,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
 
 from bot.domain.errors import RegbotError
 from bot.domain.models import RequestState, TokenRequest
 from bot.ionos.errors import IonosError
 from bot.policy.model import Policy
 from bot.services.approvers import ApproverDirectory
+from bot.services.ports import HomeRequests, Viewers
 from bot.services.tokens import TokenService, TokenView
 
 HISTORY = 200  # a requester's newest requests read (the store keeps 200 per person)
 _NEVER = datetime.max.replace(tzinfo=UTC)
 _UNLISTED = "*"  # stands for any registry the policy does not list: the defaults govern it
-
-
-class HomeRequests(Protocol):
-    """What Home needs of the request store (`bot.store.requests.RequestStore`)."""
-
-    async def of_requester(self, user_id: str, *, limit: int = 50) -> list[TokenRequest]: ...
-    async def pending(self) -> list[TokenRequest]: ...
-
-
-class Viewers(Protocol):
-    """Who opened Home before (`bot.store.home.HomeViewers`)."""
-
-    async def remember(self, user_id: str, at: datetime) -> None: ...
-    async def opened(self, user_ids: Iterable[str]) -> set[str]: ...
 
 
 @dataclass(frozen=True)

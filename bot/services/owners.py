@@ -27,8 +27,15 @@ from bot.domain.reminders import TokenRef
 from bot.ionos.models import Registry, Token
 from bot.services.approvers import ApproverDirectory
 from bot.services.catalog import RegistryCatalog
-from bot.services.ports import AuditTrail, OwnershipRepository, SendOnce
-from bot.services.review_ports import OwnerCare, People, PersonStatus, ReviewNotifier
+from bot.services.ports import (
+    AuditTrail,
+    OwnerCare,
+    OwnershipRepository,
+    People,
+    PersonStatus,
+    ReviewNotifier,
+    SendOnce,
+)
 
 log = logging.getLogger(__name__)
 

@@ -1,10 +1,11 @@
-"""The ports services speak through. Adapters implement them: the IONOS client implements
-`TokensApi`, the Slack adapter implements `Notifier` and `UserGroups` (in approvers.py), the
-Redis stores implement the repositories. Services import none of those adapters."""
+"""Every port the services speak through, in one module, by concern. Adapters implement them:
+the IONOS client implements `TokensApi`, the Slack adapter (`handlers/notifiers/`) the
+notifiers, `UserGroups` and `People`, the Redis stores the repositories. Services import none of
+those adapters; a port names only what its service needs."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -14,9 +15,12 @@ from pydantic import SecretStr
 
 from bot.domain.audit import AuditAction, Outcome, Refusal
 from bot.domain.models import TokenAsk, TokenRequest
-from bot.domain.reminders import Digest, Reminder
-from bot.domain.reviews import OverdueReview
+from bot.domain.reminders import Digest, Reminder, TokenRef
+from bot.domain.reviews import Campaign, Decision, OverdueReview, ReviewItem
 from bot.ionos.models import Registry, Token, TokenPatch, TokensPage, TokenSpec
+
+# IONOS ----------------------------------------------------------------------------------------
+# What the services need of the IONOS Container Registry API (`bot.ionos.client`).
 
 
 class TokensApi(Protocol):
@@ -43,6 +47,12 @@ class TokensApi(Protocol):
     async def patch_token(self, registry_id: str, token_id: str, patch: TokenPatch) -> Token: ...
 
     async def delete_token(self, registry_id: str, token_id: str) -> None: ...
+
+
+# Telling people in Slack ----------------------------------------------------------------------
+# A port is shaped by what its service needs; the Slack side (`handlers/notifiers/`) is one
+# class per audience (a person in their DM, the approvers, the security channel), and
+# `SlackNotices` routes each method of a port that speaks to several (docs/architecture.md).
 
 
 @dataclass(frozen=True)
@@ -128,29 +138,83 @@ class ReminderNotifier(Protocol):
         ...
 
 
-class OwnerObserver(Protocol):
-    """What the sweep shows each page of tokens to (`bot.services.owners.OwnerWatch`)."""
+class BreakGlassNotifier(Protocol):
+    async def alert(self, request: TokenRequest, channel: str) -> None:
+        """Who, which registry, which scopes, why: to the security channel."""
+        ...
 
-    async def page(
-        self, registry: Registry, channel: str, tokens: list[Token], owners: dict[str, str | None]
-    ) -> int: ...
-
-
-class DigestExtras(Protocol):
-    """More for a channel's digest (`bot.services.review_schedule.ReviewHousekeeping`)."""
-
-    async def overdue_for(self, channel: str) -> list[OverdueReview]: ...
+    async def post_review(self, request: TokenRequest, channel: str) -> tuple[str, str]:
+        """The post-hoc review message (Acknowledge, Revoke now) for the approvers."""
+        ...
 
 
-class SendOnce(Protocol):
-    """The send-once ledger (`bot.store.reminders.SendOnceLedger`); items are opaque keys."""
+class RevokedNotice(Protocol):
+    async def tell_revoked(self, request: TokenRequest, actor: str) -> None:
+        """A DM to the holder: the token was revoked, by whom."""
+        ...
 
-    def reminder(self, token_id: str, threshold: str, expiry: datetime) -> str: ...
-    def digest(self, channel: str, day: date) -> str: ...
-    async def claim(self, item: str, claimant: str) -> bool: ...
-    async def mark_sent(self, item: str, keep: timedelta) -> None: ...
-    async def release(self, item: str, claimant: str) -> bool: ...
-    async def sent(self, item: str) -> bool: ...
+
+class EscalationNotifier(Protocol):
+    async def post_escalation(
+        self, request: TokenRequest, channel: str, backups: Sequence[str]
+    ) -> tuple[str, str]:
+        """Ask the backup approvers (with the usual buttons); returns (channel, ts)."""
+        ...
+
+
+class ReviewNotifier(Protocol):
+    async def post_campaign(self, campaign: Campaign, now: datetime) -> str:
+        """Post the campaign in its channel; return the message's ts."""
+        ...
+
+    async def update_campaign(self, campaign: Campaign, now: datetime) -> None:
+        """Show the campaign's progress ("12 of 40 decided") in its message."""
+        ...
+
+    async def post_summary(self, campaign: Campaign) -> None:
+        """At the due date: kept, disabled, deleted, not reviewed."""
+        ...
+
+    async def tell_owner(
+        self, owner: str, campaign: Campaign, item: ReviewItem, decision: Decision
+    ) -> None:
+        """A DM to the owner: their token was disabled or deleted by a review, with the note."""
+        ...
+
+    async def tell_new_owner(self, owner: str, ref: TokenRef, by: str) -> None:
+        """A DM to someone who was made a token's owner."""
+        ...
+
+    async def report_owner_left(self, channel: str, ref: TokenRef, owner: str, why: str) -> bool:
+        """To the approvers: the token's owner left (Assign owner, Disable). False: not sent."""
+        ...
+
+
+# Asking Slack about people --------------------------------------------------------------------
+# User groups and whether someone is still in the workspace (usergroups.users.list, users.info).
+
+
+class UserGroups(Protocol):
+    """A port; the Slack adapter implements it with ``usergroups.users.list``."""
+
+    async def members(self, group_id: str) -> frozenset[str]: ...
+
+
+class PersonStatus(StrEnum):
+    ACTIVE = "active"
+    DEACTIVATED = "deactivated"  # users.info: deleted = true
+    UNREACHABLE = "unreachable"  # users.info: user_not_found and the like
+    BOT = "bot"
+    UNKNOWN = "unknown"  # Slack did not answer: ask again later
+
+
+class People(Protocol):
+    async def status(self, user_id: str) -> PersonStatus: ...
+
+
+# Requests, ownership, the audit trail ---------------------------------------------------------
+# The Redis stores (`bot.store.requests`, `bot.store.ownership`, `bot.store.audit`,
+# `bot.store.home`).
 
 
 class Transitioned(Protocol):
@@ -242,6 +306,30 @@ class NameClaims(Protocol):
         ...
 
 
+class Withdrawals(Protocol):
+    """What withdrawing needs of the request store (`bot.store.requests.RequestStore`)."""
+
+    async def get(self, request_id: str) -> TokenRequest | None: ...
+    async def of_requester(self, user_id: str, *, limit: int = 50) -> list[TokenRequest]: ...
+    async def cancel(
+        self, request_id: str, *, actor: str, at: datetime, detail: str, op_id: str
+    ) -> Transitioned: ...
+
+
+class HomeRequests(Protocol):
+    """What Home needs of the request store (`bot.store.requests.RequestStore`)."""
+
+    async def of_requester(self, user_id: str, *, limit: int = 50) -> list[TokenRequest]: ...
+    async def pending(self) -> list[TokenRequest]: ...
+
+
+class Viewers(Protocol):
+    """Who opened Home before (`bot.store.home.HomeViewers`)."""
+
+    async def remember(self, user_id: str, at: datetime) -> None: ...
+    async def opened(self, user_ids: Iterable[str]) -> set[str]: ...
+
+
 class Owned(Protocol):
     """A token's ownership record (`bot.store.ownership.TokenOwnership`)."""
 
@@ -313,10 +401,176 @@ class AuditTrail(Protocol):
     ) -> Sequence[AuditRecord]: ...
 
 
-# The token lifecycle (extend, rotate, housekeeping): the store of its transitions
-# (`bot.store.housekeeping.HousekeepingStore`), how it tells people
-# (`handlers.notifiers.housekeeping`), and the hooks the request and delivery flows call when a
-# lifecycle request reaches them.
+# Policy rules ---------------------------------------------------------------------------------
+# Self-service, break-glass reviews, escalation (`bot.store.rules.RulesStore`).
+
+
+class DecidedOutcome(Protocol):
+    @property
+    def request(self) -> TokenRequest: ...
+    @property
+    def created(self) -> bool: ...
+
+
+class DecidedRepository(Protocol):
+    """Creating requests decided as they are made (`bot.store.rules.RulesStore`)."""
+
+    async def create_decided(
+        self,
+        request: TokenRequest,
+        *,
+        nonce: str,
+        ttl: timedelta,
+        decided_by: str,
+        detail: str,
+        rule: str = "",
+        cap: int = 0,
+        break_glass: bool = False,
+        max_open: int | None = None,
+    ) -> DecidedOutcome: ...
+
+
+class BreakGlassReviews(Protocol):
+    """The review transitions and the open index (`bot.store.rules.RulesStore`)."""
+
+    async def review(
+        self,
+        request: TokenRequest,
+        *,
+        verb: str,
+        actor: str,
+        at: datetime,
+        detail: str,
+        op_id: str,
+    ) -> Transitioned: ...
+    async def unreviewed(self, *, limit: int = 100) -> list[TokenRequest]: ...
+
+
+class UnreviewedBreakGlass(Protocol):
+    """Break-glass requests nobody acknowledged yet (`bot.store.rules.RulesStore`)."""
+
+    async def unreviewed(self, *, limit: int = 100) -> list[TokenRequest]: ...
+
+
+class Escalations(Protocol):
+    """The escalation transition (`bot.store.rules.RulesStore`)."""
+
+    async def escalate(
+        self, request: TokenRequest, *, at: datetime, after: timedelta, to: str, op_id: str
+    ) -> Transitioned: ...
+    async def set_escalation_message(self, request_id: str, channel: str, ts: str) -> None: ...
+
+
+# The expiry sweep -----------------------------------------------------------------------------
+# What `bot.services.reminders` walks and records with.
+
+
+class OwnerObserver(Protocol):
+    """What the sweep shows each page of tokens to (`bot.services.owners.OwnerWatch`)."""
+
+    async def page(
+        self, registry: Registry, channel: str, tokens: list[Token], owners: dict[str, str | None]
+    ) -> int: ...
+
+
+class DigestExtras(Protocol):
+    """More for a channel's digest (`bot.services.review_schedule.ReviewHousekeeping`)."""
+
+    async def overdue_for(self, channel: str) -> list[OverdueReview]: ...
+
+
+class SendOnce(Protocol):
+    """The send-once ledger (`bot.store.reminders.SendOnceLedger`); items are opaque keys."""
+
+    def reminder(self, token_id: str, threshold: str, expiry: datetime) -> str: ...
+    def digest(self, channel: str, day: date) -> str: ...
+    async def claim(self, item: str, claimant: str) -> bool: ...
+    async def mark_sent(self, item: str, keep: timedelta) -> None: ...
+    async def release(self, item: str, claimant: str) -> bool: ...
+    async def sent(self, item: str) -> bool: ...
+
+
+# Access reviews and token owners --------------------------------------------------------------
+# `ReviewRepository` is `bot.store.reviews.ReviewStore`, `OwnerCare` is
+# `bot.store.owner_care.OwnerCareStore`.
+
+
+class StartedCampaign(Protocol):
+    @property
+    def started(self) -> bool: ...
+    @property
+    def campaign_id(self) -> str: ...
+    @property
+    def why(self) -> str: ...
+
+
+class StepOutcome(Protocol):
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def item(self) -> ReviewItem | None: ...
+
+
+class ReviewRepository(Protocol):
+    async def open_campaign(self, registry_id: str) -> str | None: ...
+    async def last_start_ms(self, registry_id: str) -> int | None: ...
+    async def put_items(self, campaign_id: str, items: list[ReviewItem]) -> None: ...
+    async def drop_items(self, campaign_id: str) -> None: ...
+    async def start(
+        self, campaign: Campaign, *, scheduled_before: datetime | None, detail: str
+    ) -> StartedCampaign: ...
+    async def get(self, campaign_id: str) -> Campaign | None: ...
+    async def set_message(self, campaign_id: str, ts: str) -> None: ...
+    async def campaigns_of(self, registry_name: str) -> list[str]: ...
+    async def due(self, now: datetime) -> list[str]: ...
+    async def unfinished(self) -> list[str]: ...
+    async def close(self, campaign: Campaign, *, at: datetime, detail: str) -> bool: ...
+    async def count(self, campaign_id: str) -> int: ...
+    async def items(
+        self, campaign_id: str, start: int = 0, count: int = -1
+    ) -> list[ReviewItem]: ...
+    async def item(self, campaign_id: str, token_id: str) -> ReviewItem | None: ...
+    async def step(
+        self,
+        step: str,
+        campaign_id: str,
+        token_id: str,
+        *,
+        actor: str,
+        at: datetime,
+        decision: str = "",
+        note: str = "",
+        stale_after: timedelta = ...,
+        detail: str = "",
+    ) -> StepOutcome: ...
+    async def last_reviewed(self, token_ids: list[str]) -> dict[str, datetime]: ...
+
+
+class OwnerCare(Protocol):
+    """`bot.store.owner_care.OwnerCareStore`."""
+
+    async def assign_owner(
+        self,
+        *,
+        token_id: str,
+        owner: str,
+        registry_id: str,
+        registry_name: str,
+        token_name: str,
+        at: datetime,
+        expiry: datetime | None,
+    ) -> None: ...
+    async def owner_known_active(self, user_id: str) -> bool: ...
+    async def remember_owner_active(self, user_id: str, ttl: timedelta) -> None: ...
+    def owner_left_item(self, token_id: str, owner: str) -> str: ...
+
+
+# The token lifecycle (extend, rotate, housekeeping) -------------------------------------------
+# The store of its transitions (`bot.store.housekeeping.HousekeepingStore`), how it tells
+# people, and the hooks the request and delivery flows call when a lifecycle request reaches
+# them.
+
+
 class LifecycleRepository(Protocol):
     async def pending_ids(self, *, created_before: datetime | None = None) -> list[str]: ...
     async def approved_ids(self, *, decided_before: datetime) -> list[str]: ...

@@ -23,11 +23,9 @@ import logging
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
 from bot.domain.audit import AuditAction
 from bot.domain.clock import Clock
-from bot.domain.models import TokenRequest
 from bot.domain.reminders import BreakGlassEntry, Digest, DigestEntry, OwnerUnreachable
 from bot.ionos.errors import IonosError
 from bot.ionos.models import Registry, Token
@@ -40,6 +38,7 @@ from bot.services.ports import (
     ReminderNotifier,
     SendOnce,
     TokensApi,
+    UnreviewedBreakGlass,
 )
 from bot.services.reminder_rules import (
     digest_categories,
@@ -52,12 +51,6 @@ from bot.services.reminder_rules import (
 )
 
 log = logging.getLogger(__name__)
-
-
-class UnreviewedBreakGlass(Protocol):
-    """Break-glass requests nobody acknowledged yet (`bot.store.rules.RulesStore`)."""
-
-    async def unreviewed(self, *, limit: int = 100) -> list[TokenRequest]: ...
 
 
 DIGEST_KEEP = timedelta(days=2)

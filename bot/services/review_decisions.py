@@ -22,8 +22,7 @@ from bot.domain.errors import (
 from bot.domain.reviews import Campaign, Decision, ItemState, ReviewItem
 from bot.ionos.errors import IonosError, NotFound
 from bot.ionos.models import TokenPatch, TokenStatus
-from bot.services.ports import OwnershipRepository, TokensApi
-from bot.services.review_ports import ReviewNotifier, ReviewRepository
+from bot.services.ports import OwnershipRepository, ReviewNotifier, ReviewRepository, TokensApi
 from bot.services.reviews import ReviewService
 from bot.services.words import mention
 

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 
 from bot.domain.errors import InvalidInput
 from bot.domain.reviews import ItemState
-from bot.services.review_ports import ReviewRepository
+from bot.services.ports import ReviewRepository
 
 NOT_REVIEWED = "not reviewed"
 

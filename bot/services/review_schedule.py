@@ -18,8 +18,7 @@ from bot.domain.reviews import SCHEDULER, Campaign, ItemState, OverdueReview
 from bot.ionos.models import Registry
 from bot.policy.model import Policy
 from bot.services.catalog import RegistryCatalog
-from bot.services.ports import TokensApi
-from bot.services.review_ports import ReviewNotifier, ReviewRepository
+from bot.services.ports import ReviewNotifier, ReviewRepository, TokensApi
 from bot.services.reviews import ReviewService
 
 log = logging.getLogger(__name__)

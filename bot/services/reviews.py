@@ -23,8 +23,13 @@ from bot.ionos.models import Registry, Token, TokenStatus
 from bot.policy.model import Policy
 from bot.services.approvers import ApproverDirectory
 from bot.services.catalog import RegistryCatalog
-from bot.services.ports import AuditTrail, OwnershipRepository, TokensApi
-from bot.services.review_ports import ReviewNotifier, ReviewRepository
+from bot.services.ports import (
+    AuditTrail,
+    OwnershipRepository,
+    ReviewNotifier,
+    ReviewRepository,
+    TokensApi,
+)
 
 PAGE_SIZE = 10  # tokens per modal page: 3 blocks each, well inside a modal's 100
 

@@ -12,39 +12,14 @@ pending and goes to the approvers as usual.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from bot.domain.models import RepoScope, RequestKind, TokenRequest
 from bot.policy.model import AutoApproveRule, Policy
 from bot.services.approvers import ApproverDirectory
+from bot.services.ports import DecidedRepository
 
 SYSTEM_ACTOR = "regbot"
 EXPIRY_SLACK = timedelta(minutes=1)  # a picked day keeps the time of day, to the minute
-
-
-class DecidedOutcome(Protocol):
-    @property
-    def request(self) -> TokenRequest: ...
-    @property
-    def created(self) -> bool: ...
-
-
-class DecidedRepository(Protocol):
-    """Creating requests decided as they are made (`bot.store.rules.RulesStore`)."""
-
-    async def create_decided(
-        self,
-        request: TokenRequest,
-        *,
-        nonce: str,
-        ttl: timedelta,
-        decided_by: str,
-        detail: str,
-        rule: str = "",
-        cap: int = 0,
-        break_glass: bool = False,
-        max_open: int | None = None,
-    ) -> DecidedOutcome: ...
 
 
 def misfit(

@@ -14,14 +14,12 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from datetime import datetime
-from typing import Protocol
 
 from bot.domain.audit import Refusal
 from bot.domain.clock import Clock
 from bot.domain.errors import AlreadyDecided, InvalidInput, NotAllowed, UnknownRequest
 from bot.domain.models import RequestKind, RequestState, TokenRequest
-from bot.services.ports import Notifier, Transitioned
+from bot.services.ports import Notifier, Withdrawals
 from bot.services.words import describe_state
 
 log = logging.getLogger(__name__)
@@ -29,16 +27,6 @@ log = logging.getLogger(__name__)
 OPEN = (RequestState.PENDING, RequestState.APPROVED)
 _NAME = re.compile(r"^[A-Za-z0-9][-A-Za-z0-9_.]{0,99}$")  # token, registry names; request ids
 HISTORY = 200  # a requester's newest requests searched for a name (the store keeps 200)
-
-
-class Withdrawals(Protocol):
-    """What withdrawing needs of the request store (`bot.store.requests.RequestStore`)."""
-
-    async def get(self, request_id: str) -> TokenRequest | None: ...
-    async def of_requester(self, user_id: str, *, limit: int = 50) -> list[TokenRequest]: ...
-    async def cancel(
-        self, request_id: str, *, actor: str, at: datetime, detail: str, op_id: str
-    ) -> Transitioned: ...
 
 
 def request_name(request: TokenRequest) -> str:

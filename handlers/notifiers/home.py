@@ -8,8 +8,9 @@ with the state as it is when their turn comes. Only people who opened Home befor
 published (a Home nobody opened is never shown). A registry's approvers are resolved in the
 worker too (user-group lookups are cached but may reach Slack).
 
-Who needs a refresh is said by the notifiers of `handlers.notifiers.home_aware` (every step
-the services tell people about) and by the listeners (the steps nobody is told about).
+Who needs a refresh is said by the audience notifiers given ``homes``
+(`handlers.notifiers.people`, `handlers.notifiers.approvers`: every step the services tell
+people about) and by the listeners (the steps nobody is told about).
 """
 
 from __future__ import annotations

@@ -1,10 +1,15 @@
-"""The Slack side of `ReminderNotifier`: the owner's DM, the channel report, the digest.
+"""How the audience notifiers send when a plain ``chat.postMessage`` is not the whole story.
 
-Each message is one chat.postMessage, paced per channel (`ChannelPacer`). Any failure — 429,
-5xx, a timeout, ``ok: false`` — answers False and the sweep leaves the message due for its next
-pass; nothing here retries. Give it a client without slack_sdk's retry handlers (see
-`bot.runtime.clients.slack_client`): a rate-limit retry there would sleep through Retry-After inside
-the sweep, and a retried post after a lost answer would be a duplicate.
+`quietly`: a message that tells people something after the change was made (an owner's DM, a
+campaign's progress) must not turn a done decision into an error: its failure is logged and
+swallowed, and the caller gets False.
+
+`PacedPost`: the expiry sweep's messages (an owner's reminder, an unowned token, the digest).
+Each is one chat.postMessage, paced per channel (`ChannelPacer`). Any failure — 429, 5xx, a
+timeout, ``ok: false`` — answers False and the sweep leaves the message due for its next pass;
+nothing here retries. Give it a client without slack_sdk's retry handlers (see
+`bot.runtime.clients.slack_client`): a rate-limit retry there would sleep through Retry-After
+inside the sweep, and a retried post after a lost answer would be a duplicate.
 """
 
 from __future__ import annotations
@@ -15,10 +20,8 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain.clock import Clock
-from bot.domain.reminders import Digest, OwnerUnreachable, Reminder
+from bot.domain.reminders import OwnerUnreachable
 from handlers.notifiers.pacing import ChannelPacer
-from handlers.views.reminders import digest_message, reminder_message, unowned_message
 
 log = logging.getLogger(__name__)
 
@@ -29,29 +32,21 @@ UNREACHABLE = frozenset(
 )
 
 
-class SlackReminderNotifier:
-    def __init__(
-        self, client: AsyncWebClient, clock: Clock, *, pacer: ChannelPacer | None = None
-    ) -> None:
+async def quietly(what: str, call: Any, **kwargs: Any) -> bool:
+    try:
+        await call(**kwargs)
+    except Exception as exc:  # noqa: BLE001 - the change is made; the message is a courtesy
+        log.warning("slack message not sent", extra={"what": what, "error": repr(exc)})
+        return False
+    return True
+
+
+class PacedPost:
+    def __init__(self, client: AsyncWebClient, pacer: ChannelPacer) -> None:
         self._client = client
-        self._clock = clock
-        self.pacer = pacer or ChannelPacer(clock)
+        self.pacer = pacer
 
-    async def remind_owner(self, reminder: Reminder) -> bool:
-        if reminder.owner is None:
-            raise ValueError("remind_owner needs a reminder with an owner")
-        # Posting to a user id lands in the bot's DM with them (no conversations.open needed).
-        return await self._post(
-            reminder.owner, reminder_message(reminder, self._clock.now()), person=reminder.owner
-        )
-
-    async def report_unowned(self, channel: str, reminder: Reminder) -> bool:
-        return await self._post(channel, unowned_message(reminder, self._clock.now()))
-
-    async def post_digest(self, digest: Digest) -> bool:
-        return await self._post(digest.channel, digest_message(digest, self._clock.now()))
-
-    async def _post(self, channel: str, body: dict[str, Any], person: str | None = None) -> bool:
+    async def __call__(self, channel: str, body: dict[str, Any], person: str | None = None) -> bool:
         if not await self.pacer.wait(channel):
             return False
         try:
