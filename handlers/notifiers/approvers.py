@@ -19,7 +19,6 @@ from bot.domain.clock import Clock
 from bot.domain.models import RequestState, TokenRequest
 from bot.domain.reminders import Digest, Reminder, TokenRef
 from bot.domain.reviews import Campaign
-from handlers.notifiers.pacing import ChannelPacer
 from handlers.notifiers.sending import PacedPost, quietly
 from handlers.services import HomeUpdates
 from handlers.views.approval import approval_message
@@ -53,8 +52,15 @@ class ApproverNotifier:
         self._clock = clock
         self._homes = homes
         self._latest = latest
-        self._paced = paced or PacedPost(client, ChannelPacer(clock))
+        # only the sweep's notifiers get one: paced per channel, on the client without
+        # retries (a reminder is left for the next sweep, never resent)
+        self._paced_post = paced
         self._updating: dict[str, tuple[asyncio.Lock, int]] = {}  # request id -> lock, users
+
+    def _paced(self) -> PacedPost:
+        if self._paced_post is None:
+            raise RuntimeError("sweep messages need the sweep's paced, no-retry post (paced=)")
+        return self._paced_post
 
     def _refresh(self, *users: str, registry: str) -> None:
         if self._homes is not None:
@@ -157,7 +163,7 @@ class ApproverNotifier:
         )
 
     async def report_unowned(self, channel: str, reminder: Reminder) -> bool:
-        return await self._paced(channel, unowned_message(reminder, self._clock.now()))
+        return await self._paced()(channel, unowned_message(reminder, self._clock.now()))
 
     async def post_digest(self, digest: Digest) -> bool:
-        return await self._paced(digest.channel, digest_message(digest, self._clock.now()))
+        return await self._paced()(digest.channel, digest_message(digest, self._clock.now()))
