@@ -74,6 +74,9 @@ class Case:
 class Plan:
     latency: float
     cases: tuple[Case, ...]
+    # the stand-in's answer leaves `latency` after the request, its work done meanwhile (a
+    # server with many workers), instead of after latency + its work queued on one loop
+    workers: bool = False
 
 
 # The client paces at 95 % of the server's limit: the stand-in's bucket (capacity = one
@@ -107,9 +110,9 @@ class Seeded:
     due: int
 
 
-def seeded(case: Case, latency: float) -> Seeded:
+def seeded(case: Case, latency: float, *, workers: bool = False) -> Seeded:
     """The stand-ins for one case: tokens with expiries spread, a few due and owned."""
-    ionos = FakeIonos(knobs=Knobs(latency=latency))
+    ionos = FakeIonos(knobs=Knobs(latency=latency, latency_includes_work=workers))
     slack = fake_slack()
     now = datetime.now(UTC)
     every = max(1, case.registries // DUE_AT_MOST)
@@ -165,7 +168,7 @@ async def run_case(
     profile: Path | None,
     event_loop: str = "uvloop",
 ) -> Result:
-    world = seeded(case, plan.latency)
+    world = seeded(case, plan.latency, workers=plan.workers)
     ionos = world.ionos
     async with stand_ins(world.slack, ionos) as (slack_url, ionos_url):
         config = SweeperConfig(
@@ -364,6 +367,15 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME",
         help="run only this case (repeatable): 10x100, 100x100, 1000x100, 100x100-limit10",
     )
+    parser.add_argument(
+        "--stand-in",
+        choices=("serial", "workers"),
+        default="serial",
+        help="serial (default): the IONOS stand-in waits the latency, then does the work on its "
+        "one loop, so a round's answers queue behind each other; workers: each answer leaves "
+        "the latency after its request, as from a server with many workers (the computed "
+        "floor's assumption)",
+    )
     add_loop_flag(parser)
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
@@ -372,13 +384,16 @@ def main(argv: list[str] | None = None) -> int:
         if not chosen:
             parser.error(f"no such case; choose from {', '.join(c.name for c in plan.cases)}")
         plan = Plan(plan.latency, chosen)
+    if args.stand_in == "workers":
+        plan = Plan(plan.latency, plan.cases, workers=True)
     profile = args.profile.resolve() if args.profile else None
     if profile:
         profile.mkdir(parents=True, exist_ok=True)
     cases = ", ".join(c.name for c in plan.cases)
     print(
         f"sweep: {cases} (registries x tokens), IONOS stand-in answering after "
-        f"{plan.latency * 1000:g} ms, IONOS concurrency {CONCURRENCY}, real Redis",
+        f"{plan.latency * 1000:g} ms ({'its work included' if plan.workers else 'then its work'}), "
+        f"IONOS concurrency {CONCURRENCY}, real Redis",
         flush=True,
     )
     print(load_line("at the start"), flush=True)

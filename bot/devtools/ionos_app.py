@@ -71,7 +71,8 @@ class _Routes:
     async def exchange(self, request: web.Request, handler: Any) -> web.StreamResponse:
         body = await request.read()
         knobs = self.fake.knobs
-        if knobs.latency > 0:
+        arrived = asyncio.get_running_loop().time()
+        if knobs.latency > 0 and not knobs.latency_includes_work:
             await asyncio.sleep(knobs.latency)
         rule = self.fake.faults.take_rule(knobs, request.method, request.path)
         drop = rule is not None and rule.drop_response
@@ -90,6 +91,10 @@ class _Routes:
             response = _error(
                 ApiError(exc.status, exc.reason.upper().replace(" ", "_"), exc.reason)
             )
+        if knobs.latency > 0 and knobs.latency_includes_work:
+            left = knobs.latency - (asyncio.get_running_loop().time() - arrived)
+            if left > 0:
+                await asyncio.sleep(left)
         response_body = _body_of(response)
         self.fake.record(request, body, response.status, dropped=drop)
         if drop:

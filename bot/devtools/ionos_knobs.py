@@ -37,6 +37,11 @@ class FailRule:
 @dataclass
 class Knobs:
     latency: float = 0.0  # seconds added before every answer
+    # False: the latency is waited before the work (so the work's time adds to it, queued
+    # behind the other requests on this one loop). True: the answer leaves `latency` after
+    # the request came, the work done meanwhile, as a server with many workers would
+    # answer (bench.sweep measures against that floor).
+    latency_includes_work: bool = False
     rate_429: float = 0.0  # probability of a 429 (with Retry-After)
     retry_after: int = 1  # seconds, sent in Retry-After on 429
     rate_5xx: float = 0.0  # probability of a 503

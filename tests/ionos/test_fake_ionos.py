@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import socket
 import subprocess
@@ -622,3 +623,22 @@ def _poll(url: str) -> httpx.Response:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+@pytest.mark.parametrize("includes_work", [True, False])
+async def test_latency_includes_work_does_the_work_before_the_wait(
+    api: httpx.AsyncClient, registry: FakeRegistry, fake_ionos: FakeIonos, includes_work: bool
+) -> None:
+    """`latency_includes_work`: the operation happens when the request comes, the answer
+    leaves after the latency (a server with many workers); by default the latency comes
+    first. Told apart by what the stand-in holds when the token first exists: the exchange is
+    recorded once the answer is ready to leave, so with the work first it is not yet."""
+    fake_ionos.knobs.latency = 2.0
+    fake_ionos.knobs.latency_includes_work = includes_work
+    answer = asyncio.create_task(api.post(f"/registries/{registry.id}/tokens", json=_props()))
+    while not fake_ionos.tokens(registry.id):
+        await asyncio.sleep(0.005)
+    answered_when_made = len(fake_ionos.requests)
+    assert (await answer).status_code == 201
+    assert [t.name for t in fake_ionos.tokens(registry.id)] == ["ci-push"]
+    assert answered_when_made == (0 if includes_work else 1)
