@@ -55,12 +55,12 @@ def proxy_for(
     reads it)."""
     target = URL(url)
     proxy = https_proxy if target.scheme == "https" else http_proxy
-    if not proxy or not proxy.strip():
+    if not proxy:
         return None
     where = f"{target.host}:{target.port}" if target.port else str(target.host)
     if no_proxy and target.host and proxy_bypass_environment(where, {"no": no_proxy}):
         return None
-    return proxy.strip()
+    return proxy
 
 
 def aiohttp_transport(max_in_flight: int, proxy: str | None = None) -> httpx.AsyncBaseTransport:

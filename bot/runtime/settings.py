@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -80,9 +81,8 @@ class Settings(RedisSettings):
         text = str(text).strip()
         if "://" not in text:
             text = f"http://{text}"
-        scheme, _, rest = text.partition("://")
-        host = rest.split("@")[-1].split("/")[0].split(":")[0]
-        if scheme.lower() not in ("http", "https") or not host:
+        parts = urlsplit(text)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
             raise ValueError("must be a proxy URL such as http://proxy.internal:3128")
         return text
 

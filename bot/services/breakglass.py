@@ -12,17 +12,16 @@ the request is flagged ``[break-glass]`` (`bot.store.lua.request`).
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 from bot.domain.clock import Clock
 from bot.domain.errors import InvalidForm, InvalidInput
-from bot.domain.models import RequestKind, RequestState, TokenAsk, TokenRequest
+from bot.domain.models import TokenAsk, TokenRequest
 from bot.ionos.models import Registry
 from bot.policy.model import BreakGlass, Policy
 from bot.services.breakglass_review import BreakGlassReview
 from bot.services.catalog import RegistryCatalog
-from bot.services.forms import RequestForm, build_ask
+from bot.services.forms import RequestForm, build_ask, pending_request
 from bot.services.ports import (
     BreakGlassNotifier,
     DecidedRepository,
@@ -90,16 +89,7 @@ class BreakGlassService:
     async def open(self, requester: str, ask: TokenAsk, *, nonce: str) -> tuple[TokenRequest, bool]:
         rules = self.check_open(ask.registry_name)
         registry = self._policy.for_registry(ask.registry_name)
-        request = TokenRequest(
-            id=uuid.uuid4().hex,
-            kind=RequestKind.NEW,
-            state=RequestState.PENDING,
-            requester=requester,
-            ask=ask,
-            created_at=self._clock.now(),
-            quorum=registry.quorum_for(ask.scopes),
-            approval_channel=registry.approval_channel,
-        )
+        request = pending_request(requester, ask, registry, self._clock.now())
         made = await self._decided.create_decided(
             request,
             nonce=nonce,

@@ -8,12 +8,23 @@ block ids so that each error shows next to its field in the modal.
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.domain.errors import InvalidForm, WiderThanRequested
-from bot.domain.models import REPOSITORY_RE, TOKEN_NAME_RE, Action, RepoScope, TokenAsk
+from bot.domain.models import (
+    REPOSITORY_RE,
+    TOKEN_NAME_RE,
+    Action,
+    RepoScope,
+    RequestKind,
+    RequestState,
+    TokenAsk,
+    TokenRequest,
+)
+from bot.policy.model import RegistryPolicy
 
 MIN_LEAD = timedelta(hours=1)
 MAX_SCOPES = 10
@@ -82,6 +93,32 @@ def _actions(raw: list[str]) -> frozenset[Action] | None:
         return frozenset(Action(a) for a in raw)
     except ValueError:
         return None
+
+
+def pending_request(
+    requester: str,
+    ask: TokenAsk,
+    rules: RegistryPolicy,
+    now: datetime,
+    *,
+    kind: RequestKind = RequestKind.NEW,
+    target_token_id: str | None = None,
+    target_token_name: str | None = None,
+) -> TokenRequest:
+    """A new pending request for `ask`, its quorum and approval channel from the registry's
+    rules (a person's request, a break-glass one, an extension or rotation)."""
+    return TokenRequest(
+        id=uuid.uuid4().hex,
+        kind=kind,
+        state=RequestState.PENDING,
+        requester=requester,
+        ask=ask,
+        created_at=now,
+        quorum=rules.quorum_for(ask.scopes),
+        approval_channel=rules.approval_channel,
+        target_token_id=target_token_id,
+        target_token_name=target_token_name,
+    )
 
 
 def build_ask(

@@ -5,7 +5,6 @@ like any other (`RequestService.announce` posts it)."""
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -23,7 +22,7 @@ from bot.domain.models import (
 )
 from bot.ionos.models import Token
 from bot.policy.model import Policy
-from bot.services.forms import check_expiry, default_expiry_date
+from bot.services.forms import check_expiry, default_expiry_date, pending_request
 from bot.services.owner_notices import OwnerNotices
 from bot.services.ports import LifecycleRepository, OwnerChange, RequestRepository, TokensApi
 from bot.services.requests import RequestService
@@ -212,15 +211,12 @@ class Renewals:
             expiry=expiry,
             reason=reason[:1000],
         )
-        request = TokenRequest(
-            id=uuid.uuid4().hex,
+        request = pending_request(
+            actor,
+            ask,
+            rules,
+            self._clock.now(),
             kind=kind,
-            state=RequestState.PENDING,
-            requester=actor,
-            ask=ask,
-            created_at=self._clock.now(),
-            quorum=rules.quorum_for(ask.scopes),
-            approval_channel=rules.approval_channel,
             target_token_id=view.token.id,
             target_token_name=view.token.name,
         )

@@ -28,7 +28,7 @@ from bot.domain.models import RequestKind, RequestState, TokenAsk, TokenRequest
 from bot.policy.model import Policy
 from bot.services.approvers import ApproverDirectory
 from bot.services.catalog import RegistryCatalog
-from bot.services.forms import RequestForm, ReviewForm, build_ask, narrow_ask
+from bot.services.forms import RequestForm, ReviewForm, build_ask, narrow_ask, pending_request
 from bot.services.ports import (
     ApprovalFollowUp,
     Notifier,
@@ -93,16 +93,7 @@ class RequestService:
         """Store the request once per modal, however often it is submitted; the flag says
         whether this call stored it (only then is it announced)."""
         rules = self._policy.for_registry(ask.registry_name)
-        request = TokenRequest(
-            id=uuid.uuid4().hex,
-            kind=RequestKind.NEW,
-            state=RequestState.PENDING,
-            requester=requester,
-            ask=ask,
-            created_at=self._clock.now(),
-            quorum=rules.quorum_for(ask.scopes),
-            approval_channel=rules.approval_channel,
-        )
+        request = pending_request(requester, ask, rules, self._clock.now())
         ttl = self._policy.request_ttl
         max_open = rules.max_open_requests_per_user
         if self._self_service is not None:

@@ -19,7 +19,7 @@ from bot.domain.clock import Clock
 from bot.domain.models import RequestState, TokenRequest
 from bot.domain.reminders import Digest, Reminder, TokenRef
 from bot.domain.reviews import Campaign
-from handlers.notifiers.sending import PacedPost, quietly
+from handlers.notifiers.sending import PacedPost, quietly, sweep_post
 from handlers.services import HomeUpdates
 from handlers.views.approval import approval_message
 from handlers.views.breakglass import review_message
@@ -56,11 +56,6 @@ class ApproverNotifier:
         # retries (a reminder is left for the next sweep, never resent)
         self._paced_post = paced
         self._updating: dict[str, tuple[asyncio.Lock, int]] = {}  # request id -> lock, users
-
-    def _paced(self) -> PacedPost:
-        if self._paced_post is None:
-            raise RuntimeError("sweep messages need the sweep's paced, no-retry post (paced=)")
-        return self._paced_post
 
     def _refresh(self, *users: str, registry: str) -> None:
         if self._homes is not None:
@@ -163,7 +158,11 @@ class ApproverNotifier:
         )
 
     async def report_unowned(self, channel: str, reminder: Reminder) -> bool:
-        return await self._paced()(channel, unowned_message(reminder, self._clock.now()))
+        return await sweep_post(self._paced_post)(
+            channel, unowned_message(reminder, self._clock.now())
+        )
 
     async def post_digest(self, digest: Digest) -> bool:
-        return await self._paced()(digest.channel, digest_message(digest, self._clock.now()))
+        return await sweep_post(self._paced_post)(
+            digest.channel, digest_message(digest, self._clock.now())
+        )

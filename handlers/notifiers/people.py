@@ -20,7 +20,7 @@ from bot.domain.models import TokenRequest
 from bot.domain.reminders import Reminder, TokenRef
 from bot.domain.reviews import Campaign, Decision, ReviewItem
 from bot.services.ports import DeliveredCredentials, LifecycleNotice, OwnerChange, RequesterNotice
-from handlers.notifiers.sending import PacedPost, quietly
+from handlers.notifiers.sending import PacedPost, quietly, sweep_post
 from handlers.services import HomeUpdates
 from handlers.views.breakglass import revoked_message
 from handlers.views.owners import new_owner_dm, owner_change_message
@@ -50,11 +50,6 @@ class PeopleNotifier:
         # only the sweep's notifiers get one: paced per channel, on the client without
         # retries (a reminder is left for the next sweep, never resent)
         self._paced_post = paced
-
-    def _paced(self) -> PacedPost:
-        if self._paced_post is None:
-            raise RuntimeError("sweep messages need the sweep's paced, no-retry post (paced=)")
-        return self._paced_post
 
     def _refresh(self, *users: str) -> None:
         if self._homes is not None:
@@ -123,7 +118,7 @@ class PeopleNotifier:
         if reminder.owner is None:
             raise ValueError("remind_owner needs a reminder with an owner")
         # Posting to a user id lands in the bot's DM with them (no conversations.open needed).
-        sent = await self._paced()(
+        sent = await sweep_post(self._paced_post)(
             reminder.owner, reminder_message(reminder, self._clock.now()), person=reminder.owner
         )
         if sent and reminder.owner:

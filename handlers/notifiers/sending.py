@@ -81,3 +81,11 @@ def _retry_after(headers: Any) -> float:
         return float(headers.get("Retry-After", DEFAULT_RETRY_AFTER))
     except (AttributeError, TypeError, ValueError):
         return DEFAULT_RETRY_AFTER
+
+
+def sweep_post(paced: PacedPost | None) -> PacedPost:
+    """The sweep's paced, no-retry post, which only the sweep's notifiers are given: a
+    notifier built for the request flow (on the client that retries) refuses sweep messages."""
+    if paced is None:
+        raise RuntimeError("sweep messages need the sweep's paced, no-retry post (paced=)")
+    return paced
